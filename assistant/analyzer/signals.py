@@ -1,0 +1,317 @@
+"""Per-clause signals: strength, growth area, evidence, next step.
+
+A sentence is cut into clauses at contrast words ("but", "但是") so "good work, but the
+weekly reports were late" yields one strength and one growth area. Each clause is scored
+from cue lexicons; the verdicts module aggregates clauses into draft-level verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import CueSet, Hit
+
+_CLAUSE_SPLIT = re.compile(
+    r"(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
+    r"on the other hand|except)\b)"
+    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足))"
+    r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
+    r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
+    re.IGNORECASE,
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_STOP_EN = frozenset(
+    """a an the and or but so of to in on at for with from by as is are was were be been being
+    am do does did done has have had having it its this that these those there here he she they
+    him her them his hers their theirs you your yours we our us i me my mine who whom whose which
+    what when where why how not no nor very really quite just also too more most less much many
+    some any all each every other than then into onto over under about after before again further
+    once only own same such can could should would will shall may might must need needs needed
+    up down out off while because if though although however yet still even ever never always
+    often sometimes usually well better best good great lot lots bit way ways one ones get got
+    make made go going gone come came take took keep kept want like see seen know think feel
+    really overall generally things thing stuff time times year quarter month week day team
+    job work effort performance person people someone everyone anyone role level""".split()
+)
+_NAME_ZH = re.compile(
+    r"(?:小|老|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|主管|老师|师傅|姐|哥|同学|同志)"
+    r"|[他她你我其它]们?|该同志|同事们?|员工|大家"
+)
+_FUNCTION_ZH = re.compile(
+    r"进一步|一些|有些|地方|方面|比如|例如|因为|所以|如果|虽然|但是|并且|而且|已经|一直|非常|特别|比较|"
+    r"稍微|有点|一下|今年|本年度|时候|当中|其中|以及|或者|还是|自己|可以|应该|需要|能够|这个|那个|这些|"
+    r"那些|还有|经常|总是|有时|偶尔|目前|现在|之后|之前|以后|起来|一起|一遍|一次|整体|总体|"
+    r"[的了是在和与及也都还要把被给对很太较更最再又就才将能会着过得地这那个些吧呢啊呀嘛哦从到起]"
+)
+_VAGUE_VERBS_ZH = re.compile(
+    r"加强|提升|提高|改进|改善|注意|重视|努力|加油|保持|继续|进一步|更加|更好|多|少|好好|认真|"
+    r"用心|积极|主动|学习|沟通|成长|进步|锻炼|完善|优化自己|改正|避免|杜绝"
+)
+_GENERIC_DONE_EN = re.compile(
+    r"\b(did|done|worked|helped|made|handled|supported|contributed|performed|showed|went|got|"
+    r"took|kept|gave|came|stayed|spent|put|managed|owned|was|were|had)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_NAMED_EN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\b|\"[^\"]{2,40}\"|'[^']{2,40}'")
+_NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
+_CONTRAST_GROWTH = re.compile(
+    r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
+    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|struggl\w*|inconsisten\w*|could|would)\b"
+    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
+    re.IGNORECASE,
+)
+_NOT_A_GAP = re.compile(
+    r"\blate (20s|30s|40s|50s|60s|twenties|thirties|forties|fifties|sixties|afternoon|evening|night|shift)"
+    r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
+    r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
+    r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
+    r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
+    r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
+    r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进",
+    re.IGNORECASE,
+)
+_STOP_VERB = re.compile(r"^\s*(stop|don't|do not|never|quit|avoid|不要|别|不能|禁止|杜绝)", re.I)
+_IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
+_NEG_EVENT = re.compile(
+    r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
+    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?)\b"
+    r"|(从未|从没|没有|无|零|未)(出现|发生)?(过)?(任何)?(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Clause:
+    """One clause of a sentence and what it says."""
+
+    text: str
+    start: int
+    end: int
+    strength: bool = False
+    growth: bool = False
+    growth_named: bool = False
+    evidence: int = 0
+    specific: bool = False
+    future: bool = False
+    next_step: bool = False
+    step_quality: int = 0
+    exhortation: list[Hit] = field(default_factory=list)
+    vague: list[Hit] = field(default_factory=list)
+    impact: bool = False
+    topic: str = ""
+
+
+def _hit(m: re.Match[str] | None) -> Hit | None:
+    return Hit(m.start(), m.end(), m.group()) if m else None
+
+
+def split_clauses(text: str, offset: int) -> list[Clause]:
+    """Cut a sentence into clauses; offsets are absolute in the draft."""
+    clauses: list[Clause] = []
+    pos = 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        if m.start() > pos:
+            _add_clause(clauses, text, pos, m.start(), offset)
+        pos = m.end()
+    _add_clause(clauses, text, pos, len(text), offset)
+    return clauses
+
+
+def _add_clause(out: list[Clause], text: str, s: int, e: int, offset: int) -> None:
+    piece = text[s:e]
+    if not re.search(r"\w", piece):
+        return
+    lead = len(piece) - len(piece.lstrip())
+    stripped = piece.strip()
+    out.append(Clause(stripped, offset + s + lead, offset + s + lead + len(stripped)))
+
+
+def _blank(text: str, hits: list[Hit]) -> str:
+    chars = list(text)
+    for h in hits:
+        for i in range(h.start, min(h.end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def content_topic(text: str, cues: CueSet, remove: tuple[str, ...]) -> str:
+    """What is left of a clause once cue words, generic nouns and function words go.
+
+    A non-empty result means the clause names something (an area, an object).
+    """
+    hits: list[Hit] = []
+    for name in (*remove, "generic_nouns", "exhortation"):
+        hits.extend(cues.hits(name, text))
+    rest = _blank(text, hits)
+    words = [w for w in _WORD.findall(rest) if w.lower() not in _STOP_EN and len(w) > 2]
+    zh = _NAME_ZH.sub(" ", rest)
+    zh = _VAGUE_VERBS_ZH.sub(" ", zh)
+    zh = _FUNCTION_ZH.sub(" ", zh)
+    zh_runs = [r for r in re.findall(r"[\u4e00-\u9fff]{2,}", zh)]
+    return " ".join(words + zh_runs)
+
+
+def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
+    """Fill in the signals of one clause."""
+    t = clause.text
+    low = t.lower()
+    positive = cues.search("positive", t)
+    growth = cues.search("growth", t) or _hit(_CONTRAST_GROWTH.search(t))
+    neg_event = _hit(_NEG_EVENT.search(t))
+    clause.exhortation = cues.hits("exhortation", t)
+    clause.vague = cues.hits("vague", t)
+    clause.impact = bool(cues.search("impact", t))
+
+    # Growth vs strength. "never missed a deadline" is praise, not a growth area.
+    if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
+        growth = None
+        positive = positive or neg_event
+    if growth and _NOT_A_GAP.search(t):
+        rest = _NOT_A_GAP.sub(" ", t)
+        growth = cues.search("growth", rest) or _hit(_CONTRAST_GROWTH.search(rest))
+    if growth and positive:
+        negated_positive = re.search(
+            r"\b(not|n't|never|hardly|barely)\b\W+(\w+\W+)?" + re.escape(positive.text.split()[0]),
+            low,
+        )
+        clause.growth = True
+        clause.strength = False if negated_positive else positive.start < growth.start - 25
+    elif growth:
+        clause.growth = True
+    elif positive:
+        negated = re.search(
+            r"\b(not|n't|never|hardly|barely|far from)\b\W+(\w+\W+){0,2}?"
+            + re.escape(positive.text.split()[0].lower()),
+            low,
+        )
+        zh_neg = re.search(r"(不|没|未)(太|够|算|是很|怎么)?" + re.escape(positive.text[:1]), t)
+        if negated or (zh_neg and _CJK.match(positive.text[:1] or "x")):
+            clause.growth = True
+        else:
+            clause.strength = True
+    if clause.growth:
+        clause.topic = content_topic(t, cues, ("growth", "vague", "positive", "directive"))
+        clause.growth_named = bool(clause.topic)
+
+    # Future / next step.
+    directive = cues.search("directive", t)
+    imperative = _is_imperative(t, cues)
+    clause.future = bool(directive) or imperative
+    if clause.future:
+        clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
+
+    # Evidence about what actually happened.
+    clause.evidence = _evidence(clause, cues)
+    clause.specific = clause.evidence >= 3
+    return clause
+
+
+def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
+    """Evidence is judged over the sentence's past-tense clauses together, since a number
+    and the action it measures often sit in different clauses."""
+    past = [c for c in clauses if not c.future]
+    if len(past) > 1 and not any(c.specific for c in past):
+        joined = Clause(" ".join(c.text for c in past), past[0].start, past[-1].end)
+        joined.vague = [h for c in past for h in c.vague]
+        joined.impact = any(c.impact for c in past)
+        score = _evidence(joined, cues)
+        if score >= 3:
+            best = max(past, key=lambda c: c.evidence)
+            best.evidence = score
+            best.specific = True
+    for c in clauses:
+        if c.specific and not c.growth and not c.future:
+            # A concrete achievement is recognition even without a praise word.
+            c.strength = True
+
+
+def _is_imperative(text: str, cues: CueSet) -> bool:
+    head = _IMPERATIVE_LEAD.sub("", text, count=1)
+    m = cues.pattern("action_verbs").match(head)
+    if not m or not head[:1].isalpha():
+        return False
+    # "Led the migration" reads as a past-tense fragment, not an imperative.
+    word = m.group().lower()
+    return not word.endswith("ed") and _CJK.search(m.group()) is None
+
+
+def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, int]:
+    t = clause.text
+    actions = cues.hits("action_verbs", t)
+    if not actions:
+        return False, 0
+    if _STOP_VERB.search(t) and not re.search(r"\b(instead|rather)\b|而是|改为|换成", t, re.I):
+        return False, 0
+    topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
+    exhort_only = bool(clause.exhortation) and not topic
+    if exhort_only or not topic:
+        return False, 0
+    quality = 40
+    if re.search(
+        r"\b(by|before|until|within|starting|from)\b[^.!?]{0,25}\b(\d|jan|feb|mar|apr|may|jun|jul|"
+        r"aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|q[1-4]|next|end|each|every|the first|tomorrow)"
+        r"|\b(weekly|daily|monthly|fortnightly|biweekly|every (week|day|month|sprint|friday|monday))\b"
+        r"|(\d+月|\d+号|周[一二三四五六日]|月底|周末|年底|季度末|之前|以前|前完成|前提交|每周|每月|每天|每次|双周)",
+        t,
+        re.I,
+    ):
+        quality += 25
+    if re.search(
+        r"\b(i|we)('ll| will| can| could)\b|\b(mentor|coach|course|training|workshop|budget|support|"
+        r"pair(ed)? with|shadow|buddy|help you|with (me|the team|qa|your))\b"
+        r"|(我会|我们会|我来|公司会|提供|支持|陪同|带你|导师|培训|课程|结对|预算|资源)",
+        t,
+        re.I,
+    ):
+        quality += 20
+    if cues.search("quantity", t):
+        quality += 15
+    return True, min(quality, 100)
+
+
+def _evidence(clause: Clause, cues: CueSet) -> int:
+    t = clause.text
+    done = cues.hits("done_verbs", t)
+    strong_done = [h for h in done if not _GENERIC_DONE_EN.fullmatch(h.text.strip())]
+    qty = [h for h in cues.hits("quantity", t) if not _YEAR.fullmatch(h.text.strip())]
+    time = cues.search("time_ref", t)
+    named = _named(t)
+    score = 0
+    if strong_done:
+        score += 2
+    elif done:
+        score += 1
+    if qty:
+        score += 2
+    if time:
+        score += 1
+    if named:
+        score += 1
+    if clause.impact:
+        score += 1
+    if strong_done and content_topic(t, cues, ("done_verbs", "positive", "vague", "time_ref")):
+        score += 1
+    if clause.vague and not strong_done:
+        score -= 2
+    if clause.future and not _past_marker(t, done):
+        # A plan for the future is not evidence about past performance.
+        score = min(score, 1)
+    if not (strong_done or qty or (done and time)):
+        score = min(score, 2)
+    return score
+
+
+def _past_marker(text: str, done: list[Hit]) -> bool:
+    if any(h.text.lower().endswith(("ed", "了")) for h in done):
+        return True
+    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier)\b|上(周|月|季度|次)|去年|已经", text, re.I))
+
+
+def _named(text: str) -> bool:
+    if _CJK.search(text):
+        return bool(_NAMED_ZH.search(text))
+    return bool(_NAMED_EN.search(text.strip()[1:] if text else text))

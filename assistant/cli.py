@@ -1,0 +1,265 @@
+"""``coach``: the command line (Typer + Rich). Thin: parsing, I/O and display only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .config import Settings, get_settings
+from .schemas import CritiqueRequest, CritiqueResult
+
+app = typer.Typer(
+    name="coach",
+    help="Feedback Coach: critique performance-feedback drafts (English, Chinese, mixed).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Offline evaluation suites.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _read_source(source: str) -> str:
+    """Read a draft from a file or stdin, strictly as UTF-8."""
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise _fail(f"{source} is a directory, not a draft") from None
+    except OSError as exc:
+        raise _fail(f"cannot read {source}: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(
+            f"{'stdin' if source == '-' else source} is not valid UTF-8 "
+            f"(byte {exc.start}); save the draft as UTF-8 and try again"
+        ) from None
+
+
+def _coach(settings: Settings, *, no_llm: bool) -> Any:
+    from .service import Coach
+
+    with err.status("Loading the knowledge store...", spinner="dots"):
+        return Coach.from_settings(settings, with_model=not no_llm)
+
+
+@app.command()
+def critique(
+    source: Annotated[str, typer.Argument(help="Draft file, or - for stdin.")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Skip every model call.")] = False,
+    rating: Annotated[
+        int | None, typer.Option("--rating", min=1, max=5, help="The rating given (1-5).")
+    ] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSONL file of {id, text, rating?} lines.")
+    ] = None,
+) -> None:
+    """Critique a draft: verdicts, findings, guidance, development actions and a rewrite."""
+    from .service import InputError, validate_text
+
+    settings = get_settings()
+    if batch is not None:
+        raise typer.Exit(_run_batch(batch, settings, no_llm=no_llm))
+    text = _read_source(source)
+    try:
+        validate_text(text, max_chars=settings.max_draft_chars)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    coach = _coach(settings, no_llm=no_llm)
+    with err.status("Coaching..." if not no_llm else "Analyzing...", spinner="dots"):
+        result = coach.critique(text, rating=rating, no_llm=no_llm)
+    if as_json:
+        out.print_json(result.model_dump_json()) if out.is_terminal else print(
+            result.model_dump_json()
+        )
+    else:
+        render(result, text)
+
+
+def _run_batch(path: Path, settings: Settings, *, no_llm: bool) -> int:
+    """Process a JSONL batch; a bad line yields an error object, the rest go on."""
+    from .service import InputError
+
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    coach = _coach(settings, no_llm=no_llm)
+    failures = 0
+    write = sys.stdout.write
+    for n, raw in enumerate(raw_lines, 1):
+        if not raw.strip():
+            continue
+        item_id: Any = None
+        try:
+            line = raw.decode("utf-8")
+            data = json.loads(line)
+            if isinstance(data, dict):
+                item_id = data.get("id")
+            req = CritiqueRequest.model_validate(data)
+            result = coach.critique_request(req, no_llm=no_llm)
+            write(result.model_dump_json() + "\n")
+            continue
+        except UnicodeDecodeError:
+            code, message = "invalid_utf8", "line is not valid UTF-8"
+        except json.JSONDecodeError as exc:
+            code, message = "invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})"
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "line"
+            code, message = "invalid_request", f"{where}: {first['msg']}"
+        except InputError as exc:
+            code, message = "invalid_draft", str(exc)
+        failures += 1
+        write(json.dumps({"line": n, "id": item_id, "error": {"code": code, "message": message}},
+                         ensure_ascii=False) + "\n")
+    if failures:
+        err.print(f"{failures} line(s) failed; see the error objects in the output.")
+    return 1 if failures else 0
+
+
+_KIND_STYLE = {
+    "personality_label": "bold magenta",
+    "biased_language": "bold red",
+    "vague_language": "yellow",
+    "absolute_language": "cyan",
+    "exhortation": "bright_yellow",
+    "embedded_instruction": "dim strike",
+}
+
+
+def render(result: CritiqueResult, text: str) -> None:
+    """Readable terminal output: badges, scores, highlighted draft, findings, coaching."""
+    badges = Text()
+    for name, ok in result.verdicts.model_dump().items():
+        badges.append(f" {'✔' if ok else '✘'} {name} ", style="black on green" if ok else
+                      "white on red")
+        badges.append(" ")
+    biased = any(f.kind == "biased_language" for f in result.findings)
+    badges.append(f" {'✘' if biased else '✔'} unbiased ", style="white on red" if biased else
+                  "black on green")
+    out.print(badges)
+    s = result.scores
+    out.print(f"specificity {s.specificity}/100 · balance {s.balance}/100 · "
+              f"actionability {s.actionability}/100 · language {result.language}")
+    highlighted = Text(text)
+    for f in result.findings:
+        if f.start is not None and f.end is not None and f.end > f.start:
+            highlighted.stylize(_KIND_STYLE.get(f.kind, "underline"), f.start, f.end)
+    out.print(Panel(highlighted, title="Draft", title_align="left"))
+    table = Table(show_header=True, header_style="bold", expand=True)
+    table.add_column("finding", no_wrap=True)
+    table.add_column("where")
+    table.add_column("why / what to do")
+    for f in result.findings:
+        table.add_row(Text(f.kind, style=_KIND_STYLE.get(f.kind, "")), f.text or "—",
+                      f"{f.message}\n→ {f.suggestion}")
+    out.print(table)
+    if result.critique:
+        out.print(Panel(result.critique, title="Critique", title_align="left"))
+    for i, g in enumerate(result.guidance, 1):
+        out.print(f"[bold][{i}][/] {g.title}{' › ' + g.heading if g.heading else ''} "
+                  f"[dim]({g.source})[/]\n    {g.excerpt}", highlight=False)
+    if result.development_actions:
+        out.print("[bold]Development actions[/]")
+        for a in result.development_actions:
+            out.print(f" • [bold]{a.title}[/] ({a.type}, {a.timeframe})\n   {a.rationale}"
+                      + (f"\n   progress: {a.progress_signal}" if a.progress_signal else ""),
+                      highlight=False)
+    if result.rewrite:
+        rw = Text(result.rewrite)
+        rw.highlight_regex(r"\[[^\[\]]+\]|【[^】]+】", "bold yellow")
+        out.print(Panel(rw, title=f"Rewrite ({result.meta.rewrite_source})", title_align="left"))
+    if result.degraded:
+        err.print("[yellow]degraded:[/] the model failed or was unavailable; the verdicts are "
+                  "unaffected.")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.md, .txt).")] = None,
+) -> None:
+    """Build or update the guidance store (idempotent)."""
+    from .knowledge.store import KnowledgeStore
+
+    settings = get_settings()
+    targets = paths or [settings.knowledge_dir]
+    for p in targets:
+        if not p.exists():
+            raise _fail(f"no such file or folder: {p}")
+    store = KnowledgeStore.from_settings(settings)
+    with err.status("Embedding...", spinner="dots"):
+        report = store.ingest(targets)
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
+        f"{len(report.unchanged)}, removed {len(report.removed)} documents; "
+        f"{report.chunks_written} chunks written, {report.total_chunks} in the store"
+    )
+    for name, why in getattr(report, "skipped", []):
+        err.print(f"[yellow]skipped[/] {name}: {why}")
+
+
+@eval_app.command("critique")
+def eval_critique(
+    dataset: Annotated[Path, typer.Option(help="Labelled JSONL dataset.")] = Path(
+        "evals/datasets/critique.jsonl"
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per-label accuracy of the analyzer's verdicts on a labelled dataset."""
+    from .evals.critique import LABELS, evaluate, report_json
+
+    if not dataset.exists():
+        raise _fail(f"no such dataset: {dataset}")
+    try:
+        report = evaluate(dataset)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(report_json(report))
+        return
+    table = Table(title=f"{dataset} ({len(report.results)} drafts, sha256 {report.sha256[:12]})")
+    table.add_column("label")
+    langs = sorted(report.by_language())
+    table.add_column("all", justify="right")
+    for lang in langs:
+        table.add_column(lang, justify="right")
+    for label in LABELS:
+        table.add_row(label, f"{report.accuracy(label):.3f}",
+                      *(f"{report.accuracy(label, lang):.3f}" for lang in langs))
+    out.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point wrapper
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:  # never show a traceback to a user
+        if os.environ.get("COACH_DEBUG"):
+            raise
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None

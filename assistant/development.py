@@ -1,0 +1,115 @@
+"""Development-action catalogue (``knowledge/development_actions.yaml``) and selection.
+
+Actions are chosen deterministically from the growth areas the analyzer found; the model
+may only tailor the wording of the chosen entries.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel
+
+from .analyzer import Analysis
+from .schemas import DevelopmentAction, DevelopmentType
+
+Lang = Literal["en", "zh"]
+
+
+class Bilingual(BaseModel):
+    en: str
+    zh: str
+
+    def get(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Topics(BaseModel):
+    en: list[str] = []
+    zh: list[str] = []
+
+
+class CatalogueEntry(BaseModel):
+    """One development action of the catalogue."""
+
+    id: str
+    type: DevelopmentType
+    title: Bilingual
+    when: Bilingual
+    timeframe: Bilingual
+    progress_signal: Bilingual
+    topics: Topics
+    generic: bool = False
+
+    def score(self, text: str) -> int:
+        low = text.lower()
+        return sum(1 for t in self.topics.en if t.lower() in low) + sum(
+            1 for t in self.topics.zh if t in text
+        )
+
+    def to_action(self, lang: Lang, rationale: str) -> DevelopmentAction:
+        return DevelopmentAction(
+            title=self.title.get(lang),
+            type=self.type,
+            rationale=rationale,
+            timeframe=self.timeframe.get(lang),
+            progress_signal=self.progress_signal.get(lang),
+            catalogue_id=self.id,
+        )
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path) -> tuple[CatalogueEntry, ...]:
+    """Load and validate the catalogue once per process."""
+    with path.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or []
+    return tuple(CatalogueEntry.model_validate(item) for item in raw)
+
+
+def select(analysis: Analysis, catalogue: tuple[CatalogueEntry, ...], *, k: int = 3) -> list[
+    tuple[CatalogueEntry, str]
+]:
+    """Pick up to ``k`` entries for the draft's growth areas.
+
+    Returns (entry, growth-area text) pairs; the text is what the action addresses.
+    Entries matching a named growth area come first; generic entries fill the rest.
+    """
+    areas = [c.text for c in analysis.growth_areas] or [c.text for c in analysis.clauses if c.growth]
+    chosen: list[tuple[CatalogueEntry, str]] = []
+    used: set[str] = set()
+    used_types: set[str] = set()
+    for area in areas:
+        ranked = sorted(
+            ((e.score(area), i, e) for i, e in enumerate(catalogue) if not e.generic),
+            key=lambda t: (-t[0], t[1]),
+        )
+        for score, _, entry in ranked:
+            if score == 0:
+                break
+            if entry.id in used or entry.type in used_types:
+                continue
+            chosen.append((entry, area))
+            used.add(entry.id)
+            used_types.add(entry.type)
+            break
+        if len(chosen) >= k:
+            return chosen
+    for entry in catalogue:
+        if len(chosen) >= min(k, max(1, len(areas)) + 1):
+            break
+        if entry.generic and entry.id not in used:
+            chosen.append((entry, areas[0] if areas else ""))
+            used.add(entry.id)
+    return chosen[:k]
+
+
+def rationale(entry: CatalogueEntry, area: str, lang: Lang) -> str:
+    """A deterministic rationale naming the gap the action addresses."""
+    when = entry.when.get(lang)
+    if not area:
+        return when
+    area = area if len(area) <= 120 else area[:117] + "..."
+    return f"针对：“{area}”。{when}" if lang == "zh" else f'Addresses: "{area}". {when}'

@@ -1,0 +1,170 @@
+"""Fabrication check: facts in generated text that the draft does not contain.
+
+A "fact" is a number, a date, a name or another proper noun. Text inside square brackets
+is a placeholder for the manager to fill and is never a fact. Number words are
+normalised ("two" == "2", "三" == "3") so a faithful paraphrase is not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PLACEHOLDER = re.compile(r"\[[^\[\]]{0,200}\]|【[^【】]{0,200}】|⟦[A-Z_]+_\d+⟧")
+
+_EN_NUMBERS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "hundred": "100", "thousand": "1000", "half": "0.5", "dozen": "12", "first": "1",
+    "second": "2", "third": "3", "fourth": "4",
+}
+_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_MONTHS = ("january february march april may june july august september october november "
+           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_ZH_NUM = re.compile(r"[零一二两三四五六七八九十百千]+(?=[个次项份家位名篇场天周月年号日小时分钟件单条版期台款张套笔批轮例倍季度%成])")
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_ZH_NAME = re.compile(
+    r"(?:小|老|阿)[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,1}(?:[在的是和把被给从对也都还这那今去明上下本每，。、！？\s]|$))"
+    r"|[\u4e00-\u9fff](?:总|经理|主管|老师|师傅|姐|哥)(?![\u4e00-\u9fff]{0,1}(?:务|结|体|部|监|价|公司))"
+)
+_ZH_TITLE = re.compile(r"《[^》]{1,40}》")
+
+# Capitalised words that start sentences or appear in feedback prose without naming anyone.
+_COMMON = frozenset(
+    """i i'm i've i'd i'll a an the this that these those there here he she they we you it his her
+    their our your its my me us them him please next going moving over during in on at by for
+    from with after before when while if as also and but or so however overall great good
+    excellent strong well thanks thank let let's keep continue try consider aim plan focus make
+    start stop share send schedule set write add use work take lead review ask agree book
+    one another some many most each every both all area areas strength strengths growth next
+    steps step action actions development example examples impact situation behaviour behavior
+    result results feedback note notes summary goal goals support timeline timeframe date
+    additionally furthermore moreover specifically finally first second third then now today
+    sbi kpi okr okrs hr ai q&a n/a ok okay faq manager employee team coin feedforward star
+    intent observation behaviours behaviors impacts request together whether never later further
+    other after""".split()
+)
+_ALLOWED_ACRONYMS = frozenset({"SBI", "KPI", "KPIS", "OKR", "OKRS", "HR", "AI", "ASAP", "FYI",
+                               "TBD", "COIN", "OK", "I"})
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """What a generated text adds beyond the draft."""
+
+    fabricated: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.fabricated
+
+    def describe(self) -> str:
+        return ", ".join(self.fabricated)
+
+
+def strip_placeholders(text: str) -> str:
+    return _PLACEHOLDER.sub(" ", text)
+
+
+def _zh_to_int(s: str) -> str:
+    total, section, num = 0, 0, 0
+    units = {"十": 10, "百": 100, "千": 1000}
+    for ch in s:
+        if ch in _ZH_DIGITS:
+            num = _ZH_DIGITS[ch]
+        elif ch in units:
+            section += (num or 1) * units[ch]
+            num = 0
+    total = section + num
+    return str(total)
+
+
+def numbers(text: str) -> set[str]:
+    """Normalised numbers in ``text`` (digits, English and Chinese number words)."""
+    out = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(text)}
+    out |= {_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)}
+    for w in _EN_WORD.findall(text):
+        n = _EN_NUMBERS.get(w.lower())
+        if n is not None and w.lower() not in {"one", "first", "second", "half"}:
+            out.add(n)
+    return out
+
+
+def _words_lower(text: str) -> set[str]:
+    return {w.lower() for w in _EN_WORD.findall(text)}
+
+
+def proper_nouns(text: str) -> set[str]:
+    """Names, months, weekdays and other capitalised terms, lower-cased."""
+    found: set[str] = set()
+    for sent in re.split(r"(?<=[.!?:;\n。！？；])\s*|\n", text):
+        words = list(_EN_WORD.finditer(sent))
+        for i, m in enumerate(words):
+            w = m.group()
+            low = w.lower()
+            if low in _MONTHS or low in _WEEKDAYS:
+                found.add(low)
+                continue
+            if not w[:1].isupper():
+                continue
+            if w.upper() == w and w.upper() in _ALLOWED_ACRONYMS:
+                continue
+            sentence_start = i == 0 or sent[: m.start()].strip() in {"", "-", "*", "•", "\"", "“"}
+            if low in _COMMON or all(p in _COMMON for p in low.split("-")) or (
+                sentence_start and (low.endswith("ly") or low.endswith("ing"))
+            ):
+                continue
+            if sentence_start and w.isalpha() and len(w) > 2 and w[1:].islower():
+                # A capitalised first word is a name only if it is not ordinary prose;
+                # the caller resolves that against the draft's vocabulary.
+                found.add("?" + low)
+                continue
+            found.add(low)
+    found |= {m.group() for m in _ZH_NAME.finditer(text)}
+    found |= {m.group() for m in _ZH_TITLE.finditer(text)}
+    return found
+
+
+def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
+    """Return the facts in ``generated`` (outside placeholders) missing from the draft.
+
+    Args:
+        generated: Model output (rewrite, critique, action text).
+        draft: The manager's draft: the only source of facts about the employee.
+        allowed: Extra text whose facts are legitimate (e.g. retrieved guidance titles).
+    """
+    body = strip_placeholders(generated)
+    source = draft + "\n" + allowed
+    src_numbers = numbers(source)
+    src_words = _words_lower(source)
+    src_nouns = {n.lstrip("?") for n in proper_nouns(source)}
+    fabricated: list[str] = []
+    for n in sorted(numbers(body) - src_numbers):
+        fabricated.append(n)
+    for noun in sorted(proper_nouns(body)):
+        if noun.startswith("?"):
+            word = noun[1:]
+            # A sentence-initial word counts only if it never appears in the draft and
+            # looks like a name (not found lower-case anywhere in the generated text either).
+            if word in src_words or re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", body):
+                continue
+            if word in _COMMON or not _looks_like_name(word):
+                continue
+            noun = word
+        if noun in src_nouns or noun in src_words or noun in source:
+            continue
+        fabricated.append(noun)
+    return FactCheck(tuple(dict.fromkeys(fabricated)))
+
+
+_NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ance", "ence", "ship", "ful", "ous", "ive",
+                  "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter")
+
+
+def _looks_like_name(word: str) -> bool:
+    return len(word) >= 3 and not word.endswith(_NAME_SUFFIXES)

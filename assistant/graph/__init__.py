@@ -1,0 +1,1 @@
+"""The coaching graph: analyze -> retrieve -> critique -> development_actions -> rewrite -> verify."""

@@ -1,0 +1,40 @@
+"""Runtime dependencies of the graph, passed as LangGraph context (never module globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..config import Settings
+from ..development import CatalogueEntry
+from ..llm.gateway import ModelGateway
+from ..prompts import PromptRenderer
+
+
+class PassageLike(Protocol):
+    text: str
+    source: str
+    title: str
+    heading: str | None
+    language: str
+    score: float
+
+
+class Retriever(Protocol):
+    """Anything that searches the guidance store (``KnowledgeStore`` in production)."""
+
+    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[PassageLike]: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What nodes may use. Tests build one with fakes."""
+
+    settings: Settings
+    prompts: PromptRenderer
+    catalogue: tuple[CatalogueEntry, ...]
+    retriever: Retriever | None = None
+    model: ModelGateway | None = None
+    cache: dict[tuple[str, int, str | None], list[PassageLike]] = field(default_factory=dict)
+    """Guidance queries are few and fixed per weakness: cache their results."""

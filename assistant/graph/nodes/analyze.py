@@ -1,0 +1,16 @@
+"""Node: deterministic analysis of the draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from ...analyzer import analyze
+from ..context import Context
+from ..state import CoachState
+
+
+def analyze_draft(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Verdicts, scores and findings: the judgement of record, never the model's."""
+    return {"analysis": analyze(state.text, rating=state.rating)}

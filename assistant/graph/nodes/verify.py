@@ -1,0 +1,66 @@
+"""Node: re-analyze the rewrite and check it invents nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from ... import factcheck
+from ...analyzer import analyze
+from ...placeholder import placeholder_rewrite
+from ..context import Context
+from ..state import CoachState
+
+MAX_REWRITE_ATTEMPTS = 2
+"""The first rewrite plus one retry with the violation fed back."""
+
+
+def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Reject a model rewrite that fabricates facts or adds labels or biased words."""
+    analysis = state.analysis
+    assert analysis is not None
+    if state.rewrite_source != "model" or state.rewrite is None:
+        return {}
+    problems = violations(state.rewrite, analysis.text)
+    if not problems:
+        return {"violation": None}
+    if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
+        return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
+    return {
+        "rewrite": placeholder_rewrite(analysis),
+        "rewrite_source": "placeholder",
+        "violation": problems,
+        "degraded": True,
+        "notes": [f"verify: fell back to placeholder rewrite: {problems}"],
+    }
+
+
+def violations(rewrite: str, draft: str) -> str | None:
+    """Describe what is wrong with a rewrite, or None when it is acceptable."""
+    problems = []
+    if not rewrite.strip():
+        return "the rewrite was empty"
+    check = factcheck.check(rewrite, draft)
+    if not check.ok:
+        problems.append(
+            "it adds facts that are not in the draft (" + check.describe() + "); "
+            "remove them or replace them with a [placeholder]"
+        )
+    after = analyze(factcheck.strip_placeholders(rewrite))
+    labels = [f.text for f in after.findings if f.kind == "personality_label" and f.text]
+    if labels:
+        problems.append("it still labels the person (" + ", ".join(labels) + ")")
+    bias = [f.text for f in after.findings if f.kind == "biased_language" and f.text]
+    if bias:
+        problems.append("it keeps identity-coded words (" + ", ".join(bias) + ")")
+    if after.ignored_spans:
+        problems.append("it repeats instructions addressed to an AI")
+    return "; ".join(problems) or None
+
+
+def route_after_verify(state: CoachState) -> Literal["rewrite", "__end__"]:
+    """Retry the rewrite once after a violation; otherwise finish."""
+    if state.rewrite_source == "model" and state.violation:
+        return "rewrite"
+    return "__end__"

@@ -1,0 +1,70 @@
+"""The rewrite built without a model: the draft's own sentences, labels replaced by
+placeholders, and bracketed slots for whatever the analyzer found missing.
+
+It keeps every fact of the draft and adds none, so it is always a safe fallback.
+"""
+
+from __future__ import annotations
+
+from .analyzer import Analysis
+
+_SLOTS = {
+    "en": {
+        "label": "[describe the behaviour you observed]",
+        "vague": "[example: when, what they did, what it changed]",
+        "strength": "A strength to recognise: [a specific achievement: when, what they did, the result].",
+        "growth": "One area to develop: [a specific behaviour or skill, with one example].",
+        "example": "For example, [when and where], [name] [what they did], which [what it changed].",
+        "step": "Next step: [what to do] by [date], with [support you will give]; we will review progress on [date].",
+    },
+    "zh": {
+        "label": "[描述你观察到的具体行为]",
+        "vague": "[例子：何时、做了什么、带来了什么变化]",
+        "strength": "值得肯定的是：[一项具体成绩：何时、做了什么、结果如何]。",
+        "growth": "需要提升的方面：[一个具体的行为或技能，并附一个例子]。",
+        "example": "例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。",
+        "step": "下一步：在[日期]前[完成什么]，我会提供[支持]；我们在[日期]一起回顾进展。",
+    },
+}
+
+
+def placeholder_rewrite(analysis: Analysis) -> str:
+    """Build a fact-safe rewrite from the draft and the analysis alone."""
+    lang = analysis.message_language
+    slots = _SLOTS[lang]
+    text = analysis.text
+    # Replace label, biased and vague spans (right to left so offsets stay valid);
+    # drop sentences addressed to a model.
+    edits: list[tuple[int, int, str]] = [(s, e, "") for s, e in analysis.ignored_spans]
+    for f in analysis.findings:
+        if f.start is None or f.end is None:
+            continue
+        if f.kind in ("personality_label", "biased_language"):
+            edits.append((f.start, f.end, slots["label"]))
+        elif f.kind == "vague_language":
+            edits.append((f.start, f.end, f"{f.text} {slots['vague']}"))
+    edits.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    merged: list[tuple[int, int, str]] = []
+    for s, e, r in edits:
+        if merged and s < merged[-1][1]:
+            continue
+        merged.append((s, e, r))
+    body = text
+    for s, e, r in reversed(merged):
+        body = body[:s] + r + body[e:]
+    body = "\n".join(line.rstrip() for line in body.strip().splitlines() if line.strip())
+    extra: list[str] = []
+    v = analysis.verdicts
+    has_strength = bool(analysis.strengths)
+    if not v.specific:
+        extra.append(slots["example"])
+    if not v.balanced:
+        extra.append(slots["growth"] if has_strength else slots["strength"])
+        if not has_strength and not analysis.growth_areas:
+            extra.append(slots["growth"])
+    if not v.actionable:
+        extra.append(slots["step"])
+    sep = "" if lang == "zh" else " "
+    if extra:
+        body = body + ("\n\n" if body else "") + sep.join(extra)
+    return body
