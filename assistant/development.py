@@ -6,6 +6,7 @@ may only tailor the wording of the chosen entries.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -45,10 +46,11 @@ class CatalogueEntry(BaseModel):
     generic: bool = False
 
     def score(self, text: str) -> int:
+        """How many topic keywords occur; English ones must start a word ("late" is not
+        found in "template")."""
         low = text.lower()
-        return sum(1 for t in self.topics.en if t.lower() in low) + sum(
-            1 for t in self.topics.zh if t in text
-        )
+        en = sum(1 for t in self.topics.en if re.search(r"(?<![a-z])" + re.escape(t.lower()), low))
+        return en + sum(1 for t in self.topics.zh if t in text)
 
     def to_action(self, lang: Lang, rationale: str) -> DevelopmentAction:
         return DevelopmentAction(

@@ -163,7 +163,8 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
 
 
 _NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ance", "ence", "ship", "ful", "ous", "ive",
-                  "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter")
+                  "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter", "es", "ss", "ts", "ds", "ps",
+                  "ks", "ns", "rs", "ly", "ing")
 
 
 def _looks_like_name(word: str) -> bool:

@@ -3,11 +3,11 @@ shared by the CLI (``--json``, ``--batch``) and the API; add fields, never renam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 FindingKind = Literal[
     "vague_language",

@@ -106,6 +106,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
 
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]
     personality = _personality_findings(text, analysed, lex, lang, clauses)
+    _label_polarity(personality, clauses)
     bias = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
@@ -145,8 +146,26 @@ def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons, l
                 continue
             s, e = sent.start + hit.start, sent.start + hit.end
             m, sug = _msg("personality_label", lang, text=text[s:e])
-            out.append(_span("personality_label", s, e, text, m, sug))
+            out.append(_span("personality_label", s, e, text, m, sug,
+                             category=str(entry.meta.get("polarity", "negative"))))
     return _dedupe(out)
+
+
+def _label_polarity(findings: list[Finding], clauses: list[Clause]) -> None:
+    """A label still says something is good or bad: a positive label recognises a strength,
+    a negative one names (badly) an area to improve."""
+    for f in findings:
+        if f.start is None:
+            continue
+        for c in clauses:
+            if c.start <= f.start < c.end:
+                if f.category == "negative":
+                    c.growth = c.growth_named = True
+                    c.strength = False
+                    c.topic = c.topic or (f.text or "")
+                elif f.category == "positive" and not c.growth:
+                    c.strength = True
+                break
 
 
 def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str) -> list[Finding]:
@@ -167,13 +186,15 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
 
 def _identity_blame(text: str, bias: list[Finding], clauses: list[Clause],
                     lang: str) -> list[Finding]:
-    """Identity-coded language inside a critical judgement labels the person too."""
+    """Identity-coded language in a judgement labels the person too."""
     out: list[Finding] = []
     for f in bias:
         if f.category not in _IDENTITY_CATEGORIES or f.start is None:
             continue
         for c in clauses:
-            if c.start <= f.start < c.end and c.growth:
+            # Identity-coded words judge the person, praise included; only a plan about
+            # the employee that evaluates nothing is left alone.
+            if c.start <= f.start < c.end and (c.growth or c.strength or not c.future):
                 m, s = _msg("identity_blame", lang, text=f.text)
                 out.append(Finding(kind="personality_label", start=f.start, end=f.end,
                                    text=f.text, message=m, suggestion=s, category=f.category))

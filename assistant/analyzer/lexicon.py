@@ -17,7 +17,9 @@ from typing import Any
 import yaml
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
-_FLAGS = re.IGNORECASE
+# ASCII: CJK characters count as \w in Unicode mode, which would defeat \b around English
+# words inside Chinese prose ("请update一次pipeline").
+_FLAGS = re.IGNORECASE | re.ASCII
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ _CLAUSE_SPLIT = re.compile(
     r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
     r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
@@ -52,17 +52,23 @@ _VAGUE_VERBS_ZH = re.compile(
 )
 _GENERIC_DONE_EN = re.compile(
     r"\b(did|done|worked|helped|made|handled|supported|contributed|performed|showed|went|got|"
-    r"took|kept|gave|came|stayed|spent|put|managed|owned|was|were|had)\b",
-    re.IGNORECASE,
+    r"took|kept|gave|came|stayed|spent|put|managed|owned|was|were|had|met|demonstrated)\b",
+    re.IGNORECASE | re.ASCII,
 )
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
-_NAMED_EN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\b|\"[^\"]{2,40}\"|'[^']{2,40}'")
+_NAMED_EN = re.compile(
+    r"\b(?:the|on|for|at|in|with|from|to|into|of)\s+[A-Z][A-Za-z0-9]+(?:[-_ ][A-Z][A-Za-z0-9]+)*\b"
+    r"|\b[A-Z]{2,}[a-z]?\b(?<!\bQ[1-4])|\b[a-z]+[A-Z][A-Za-z]+\b|\b[A-Za-z]+\d+[A-Za-z]*\b(?<!\bQ[1-4])"
+    r"|#\d+|\"[^\"]{2,40}\"|“[^”]{2,40}”",
+    re.ASCII,
+)
+_RATING_NUMBER = re.compile(r"\b(rate|rated|rating|score|scored|give|gave)\s+(\w+\s+)?(a|an)?\s*\d(\.\d)?(/\d+)?\b", re.I | re.ASCII)
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
     r"\b(more|less|better|late|miss\w*|slow|need\w*|should|struggl\w*|inconsisten\w*|could|would)\b"
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
     r"\blate (20s|30s|40s|50s|60s|twenties|thirties|forties|fifties|sixties|afternoon|evening|night|shift)"
@@ -72,15 +78,15 @@ _NOT_A_GAP = re.compile(
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_STOP_VERB = re.compile(r"^\s*(stop|don't|do not|never|quit|avoid|不要|别|不能|禁止|杜绝)", re.I)
+_STOP_VERB = re.compile(r"^\s*(stop|don't|do not|never|quit|avoid|不要|别|不能|禁止|杜绝)", re.I | re.ASCII)
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?)\b"
     r"|(从未|从没|没有|无|零|未)(出现|发生)?(过)?(任何)?(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -239,12 +245,39 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     return not word.endswith("ed") and _CJK.search(m.group()) is None
 
 
+_VERB_SLOT_EN = re.compile(
+    r"(^|\b(to|please|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
+    r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
+    r"could you|can you|kindly|is to|be to|plan to|aim to|will be to)\s+|[,;:]\s*)$",
+    re.IGNORECASE | re.ASCII,
+)
+_ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
+_ZH_TIME_SLOT = re.compile(
+    r"每(天|日|周|月|次|季度|个)|双周|\d+月(\d+(日|号))?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|以内|内完成|起"
+)
+
+
+def _verb_in_slot(text: str, hit: Hit) -> bool:
+    """An English action word counts only in a verb position ("to lead", "please send"),
+    so nouns such as "the lead role" do not read as steps."""
+    if _CJK.search(hit.text):
+        return not _ZH_NEGATED_ACTION.search(text[max(0, hit.start - 2):hit.start])
+    before = text[:hit.start]
+    if _CJK.search(before[-1:] or ""):
+        return True
+    return bool(_VERB_SLOT_EN.search(before[-40:]))
+
+
 def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, int]:
     t = clause.text
-    actions = cues.hits("action_verbs", t)
+    actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)]
+    if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
+        # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
+        # slot and a concrete object is a step.
+        actions = [Hit(0, 0, "")]
     if not actions:
         return False, 0
-    if _STOP_VERB.search(t) and not re.search(r"\b(instead|rather)\b|而是|改为|换成", t, re.I):
+    if _STOP_VERB.search(t) and not re.search(r"\b(instead|rather)\b|而是|改为|换成", t, re.I | re.ASCII):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
     exhort_only = bool(clause.exhortation) and not topic
@@ -276,8 +309,17 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
 def _evidence(clause: Clause, cues: CueSet) -> int:
     t = clause.text
     done = cues.hits("done_verbs", t)
-    strong_done = [h for h in done if not _GENERIC_DONE_EN.fullmatch(h.text.strip())]
-    qty = [h for h in cues.hits("quantity", t) if not _YEAR.fullmatch(h.text.strip())]
+    vague_spans = [(h.start, h.end) for h in clause.vague]
+    strong_done = [
+        h for h in done
+        if not _GENERIC_DONE_EN.fullmatch(h.text.strip())
+        and not any(s <= h.start < e for s, e in vague_spans)
+    ]
+    rating_spans = [(m.start(), m.end()) for m in _RATING_NUMBER.finditer(t)]
+    qty = [
+        h for h in cues.hits("quantity", t)
+        if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
+    ]
     time = cues.search("time_ref", t)
     named = _named(t)
     score = 0
@@ -300,7 +342,7 @@ def _evidence(clause: Clause, cues: CueSet) -> int:
     if clause.future and not _past_marker(t, done):
         # A plan for the future is not evidence about past performance.
         score = min(score, 1)
-    if not (strong_done or qty or (done and time)):
+    if not (strong_done or qty):
         score = min(score, 2)
     return score
 
@@ -308,7 +350,7 @@ def _evidence(clause: Clause, cues: CueSet) -> int:
 def _past_marker(text: str, done: list[Hit]) -> bool:
     if any(h.text.lower().endswith(("ed", "了")) for h in done):
         return True
-    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier)\b|上(周|月|季度|次)|去年|已经", text, re.I))
+    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier)\b|上(周|月|季度|次)|去年|已经", text, re.I | re.ASCII))
 
 
 def _named(text: str) -> bool:

@@ -1,0 +1,461 @@
+"""The embedded model: a GGUF run in-process by llama.cpp, exposed to LiteLLM as a provider.
+
+Registered under ``embedded/`` in ``litellm.custom_provider_map`` so the gateway calls it like
+any other model. One ``Llama`` per process, loaded on first use, and one generation at a time:
+two generations on the same two cores run each other below 5 tokens/s.
+
+Deadlines: the call's ``timeout`` covers waiting for the model and generating. Generation is
+stopped by a llama.cpp stopping criterion that checks the clock after every token; the prompt
+evaluation before the first token cannot be interrupted (about 150 tokens/s on 2 cores).
+Loading the model and joining its file on first use are not counted against the deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any, cast
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import httpx
+import litellm
+from litellm.exceptions import APIConnectionError, BadRequestError, Timeout
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+
+from assistant.config import EMBEDDED_PROVIDER, Settings
+from assistant.llm.errors import ModelUnavailable
+from assistant.llm.model_files import ensure_model_file
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+REPEAT_PENALTY = 1.1
+"""Qwen2.5-1.5B loops in Chinese without it; 1.1 keeps English output unchanged in practice."""
+
+_PASSED_THROUGH = ("top_p", "top_k", "min_p", "stop", "presence_penalty", "frequency_penalty")
+
+
+def translate_response_format(fmt: Any) -> dict[str, Any] | None:
+    """Turn an OpenAI ``response_format`` into the form llama-cpp-python enforces.
+
+    llama-cpp-python builds a grammar only for ``{"type": "json_object", "schema": ...}``;
+    ``{"type": "json_schema", ...}`` is silently ignored in-process.
+    """
+    if not isinstance(fmt, dict):
+        return None
+    kind = fmt.get("type")
+    if kind == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+    if kind == "json_object":
+        out: dict[str, Any] = {"type": "json_object"}
+        if isinstance(fmt.get("schema"), dict):
+            out["schema"] = fmt["schema"]
+        return out
+    return None
+
+
+def _timeout_seconds(timeout: float | httpx.Timeout | None, default: float) -> float:
+    if timeout is None:
+        return default
+    if isinstance(timeout, httpx.Timeout):
+        parts = [t for t in (timeout.read, timeout.connect, timeout.write, timeout.pool) if t]
+        return max(parts) if parts else default
+    return float(timeout)
+
+
+def _plain_messages(messages: list[Any]) -> list[dict[str, str]]:
+    """Flatten OpenAI content parts to strings; llama.cpp chat templates expect text."""
+    out: list[dict[str, str]] = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = "".join(
+                p.get("text", "")
+                for p in content
+                if isinstance(p, dict) and p.get("type") == "text"
+            )
+        out.append({"role": str(m.get("role", "user")), "content": str(content or "")})
+    return out
+
+
+class _Run:
+    """Per-call state read by the stopping criterion: deadline, cancellation, token counts."""
+
+    def __init__(self, deadline: float, closing: threading.Event) -> None:
+        self.deadline = deadline
+        self.closing = closing
+        self.cancelled = threading.Event()
+        self.expired = False
+        self.prompt_tokens = 0
+        self.steps = 0
+
+    def should_stop(self, input_ids: Any, _logits: Any) -> bool:
+        if self.steps == 0:
+            # First call: the prompt is evaluated and the first token sampled, not yet appended.
+            self.prompt_tokens = len(input_ids)
+        self.steps += 1
+        if time.monotonic() >= self.deadline:
+            self.expired = True
+            return True
+        return self.cancelled.is_set() or self.closing.is_set()
+
+
+class _WithStop:
+    """Proxy that adds a stopping criterion to the ``create_completion`` a chat handler calls.
+
+    ``Llama.create_chat_completion`` takes no ``stopping_criteria``; the chat handler it
+    dispatches to calls ``llama.create_completion`` with the template's own criteria, so the
+    handler is given this proxy in place of the model.
+    """
+
+    def __init__(self, llama: Llama, criterion: Callable[[Any, Any], bool]) -> None:
+        self._llama = llama
+        self._criterion = criterion
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._llama, name)
+
+    def create_completion(self, **kwargs: Any) -> Any:
+        from llama_cpp import StoppingCriteriaList
+
+        existing = kwargs.get("stopping_criteria") or []
+        kwargs["stopping_criteria"] = StoppingCriteriaList([*existing, self._criterion])
+        return self._llama.create_completion(**kwargs)
+
+
+class EmbeddedLLM(CustomLLM):
+    """LiteLLM provider that runs the packaged GGUF with llama-cpp-python."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._settings = settings
+        self._llama: Llama | None = None
+        self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
+        self._closing = threading.Event()
+        self.load_seconds: float | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def configure(self, settings: Settings) -> None:
+        """Adopt new settings; a loaded model is dropped if its load parameters changed."""
+        old = self._settings
+        self._settings = settings
+        changed = (old.model_path, old.data_dir, old.n_ctx, old.n_threads) != (
+            settings.model_path,
+            settings.data_dir,
+            settings.n_ctx,
+            settings.n_threads,
+        )
+        if changed:
+            self.close()
+
+    def load(self) -> Llama:
+        """Load the model now (joining its file on first use) and return it."""
+        with self._load_lock:
+            if self._llama is None:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise ModelUnavailable(
+                        "llama-cpp-python is not installed: run `pip install -e '.[local]'`"
+                    ) from exc
+                path = ensure_model_file(self._settings)
+                started = time.perf_counter()
+                try:
+                    self._llama = Llama(
+                        model_path=str(path),
+                        n_ctx=self._settings.n_ctx,
+                        n_threads=self._settings.n_threads,
+                        n_threads_batch=self._settings.n_threads,
+                        seed=self._settings.seed,
+                        verbose=False,
+                    )
+                except (ValueError, RuntimeError) as exc:
+                    raise ModelUnavailable(f"cannot load the embedded model {path}: {exc}") from exc
+                self.load_seconds = time.perf_counter() - started
+            return self._llama
+
+    def close(self) -> None:
+        """Free the model. Registered with ``atexit``: ``Llama.__del__`` at interpreter
+        shutdown prints a traceback otherwise."""
+        with self._load_lock:
+            llama, self._llama = self._llama, None
+        if llama is None:
+            return
+        self._closing.set()  # a running generation stops at its next token
+        acquired = self._gen_lock.acquire(timeout=5.0)
+        try:
+            llama.close()
+        finally:
+            self._closing.clear()
+            if acquired:
+                self._gen_lock.release()
+
+    # -- generation --------------------------------------------------------------------
+
+    def _start(self, model: str, timeout: float | httpx.Timeout | None) -> tuple[Llama, _Run]:
+        """Load, then wait for the generation lock within the deadline. Caller releases it."""
+        try:
+            llama = self.load()
+        except ModelUnavailable as exc:
+            raise APIConnectionError(
+                message=str(exc), llm_provider=EMBEDDED_PROVIDER, model=model
+            ) from exc
+        budget = _timeout_seconds(timeout, self._settings.model_timeout_s)
+        run = _Run(time.monotonic() + budget, self._closing)
+        if not self._gen_lock.acquire(timeout=max(0.0, budget)):
+            raise Timeout(
+                message=f"embedded model busy for {budget:.1f}s",
+                model=model,
+                llm_provider=EMBEDDED_PROVIDER,
+            )
+        return llama, run
+
+    def _generate(
+        self, llama: Llama, run: _Run, messages: list[Any], params: dict[str, Any], stream: bool
+    ) -> Any:
+        from llama_cpp import llama_chat_format
+
+        fmt = llama.chat_format or "chatml"
+        handler = (  # the lookup create_chat_completion does
+            llama.chat_handler
+            or llama._chat_handlers.get(fmt)
+            or llama_chat_format.get_chat_completion_handler(fmt)
+        )
+        kwargs: dict[str, Any] = {
+            "messages": _plain_messages(messages),
+            "temperature": params.get("temperature", self._settings.temperature),
+            "seed": params.get("seed", self._settings.seed),
+            "max_tokens": params.get("max_tokens") or params.get("max_completion_tokens"),
+            "repeat_penalty": params.get("repeat_penalty", REPEAT_PENALTY),
+            "response_format": translate_response_format(params.get("response_format")),
+            "stream": stream,
+        }
+        kwargs.update({k: params[k] for k in _PASSED_THROUGH if params.get(k) is not None})
+        try:
+            return handler(llama=cast("Llama", _WithStop(llama, run.should_stop)), **kwargs)
+        except ValueError as exc:  # prompt longer than n_ctx, bad grammar
+            raise BadRequestError(
+                message=str(exc), model="embedded", llm_provider=EMBEDDED_PROVIDER
+            ) from exc
+
+    def _raise_if_expired(self, run: _Run, model: str) -> None:
+        if run.expired:
+            raise Timeout(
+                message="embedded model generation stopped at the deadline",
+                model=model,
+                llm_provider=EMBEDDED_PROVIDER,
+            )
+
+    def _complete(
+        self,
+        model: str,
+        messages: list[Any],
+        model_response: ModelResponse,
+        optional_params: dict[str, Any],
+        timeout: float | httpx.Timeout | None,
+        run_box: list[_Run] | None = None,
+    ) -> ModelResponse:
+        llama, run = self._start(model, timeout)
+        if run_box is not None:
+            run_box.append(run)
+        try:
+            result = self._generate(llama, run, messages, optional_params, stream=False)
+        finally:
+            self._gen_lock.release()
+        self._raise_if_expired(run, model)
+        choice = result["choices"][0]
+        model_response.choices[0].message.content = choice["message"]["content"] or ""
+        model_response.choices[0].finish_reason = choice.get("finish_reason") or "stop"
+        model_response.model = f"{EMBEDDED_PROVIDER}/{model}"
+        model_response.created = int(time.time())
+        usage = result.get("usage") or {}
+        model_response.usage = Usage(  # type: ignore[attr-defined]
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            total_tokens=usage.get("total_tokens", 0),
+        )
+        return model_response
+
+    def _stream(
+        self,
+        model: str,
+        messages: list[Any],
+        optional_params: dict[str, Any],
+        timeout: float | httpx.Timeout | None,
+        run_box: list[_Run] | None = None,
+    ) -> Generator[GenericStreamingChunk, None, None]:
+        llama, run = self._start(model, timeout)
+        if run_box is not None:
+            run_box.append(run)
+        finish = "stop"
+        pieces = 0
+        try:
+            chunks = self._generate(llama, run, messages, optional_params, stream=True)
+            for chunk in chunks:
+                choice = chunk["choices"][0]
+                text = (choice.get("delta") or {}).get("content") or ""
+                finish = choice.get("finish_reason") or finish
+                if text:
+                    pieces += 1
+                    yield GenericStreamingChunk(
+                        text=text, is_finished=False, finish_reason="", usage=None, index=0
+                    )
+        finally:
+            self._gen_lock.release()
+        self._raise_if_expired(run, model)
+        completion_tokens = max(pieces, run.steps - (1 if finish == "stop" else 0))
+        yield GenericStreamingChunk(
+            text="",
+            is_finished=True,
+            finish_reason=finish,
+            usage={
+                "prompt_tokens": run.prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": run.prompt_tokens + completion_tokens,
+            },
+            index=0,
+        )
+
+    # -- the CustomLLM interface -------------------------------------------------------
+
+    def completion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        return self._complete(model, messages, model_response, optional_params, timeout)
+
+    def streaming(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> Iterator[GenericStreamingChunk]:
+        return self._stream(model, messages, optional_params, timeout)
+
+    async def acompletion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        runs: list[_Run] = []
+        try:
+            return await asyncio.to_thread(
+                self._complete, model, messages, model_response, optional_params, timeout, runs
+            )
+        except asyncio.CancelledError:
+            for run in runs:  # the worker thread cannot be killed: make it stop at the next token
+                run.cancelled.set()
+            raise
+
+    async def astreaming(  # type: ignore[override, misc]
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        runs: list[_Run] = []
+        chunks = self._stream(model, messages, optional_params, timeout, runs)
+        done = object()
+        try:
+            while True:
+                chunk = await asyncio.to_thread(next, chunks, done)
+                if chunk is done:
+                    break
+                yield chunk  # type: ignore[misc]
+        finally:
+            for run in runs:
+                run.cancelled.set()
+            # Releases the generation lock if the consumer stopped early. ValueError: the
+            # generator is still running in the worker thread; it stops at the next token.
+            with contextlib.suppress(ValueError):
+                chunks.close()
+
+
+_provider: EmbeddedLLM | None = None
+_provider_lock = threading.Lock()
+
+
+def register_embedded_provider(settings: Settings) -> EmbeddedLLM:
+    """Register the embedded model with LiteLLM under ``embedded/``; safe to call repeatedly.
+
+    Returns:
+        The process-wide provider (load it early with ``.load()`` to move the cost out of the
+        first request).
+    """
+    global _provider
+    with _provider_lock:
+        if _provider is None:
+            _provider = EmbeddedLLM(settings)
+            atexit.register(_provider.close)
+        else:
+            _provider.configure(settings)
+        entries = [e for e in litellm.custom_provider_map if e.get("provider") != EMBEDDED_PROVIDER]
+        entries.append({"provider": EMBEDDED_PROVIDER, "custom_handler": _provider})
+        litellm.custom_provider_map = entries
+        return _provider

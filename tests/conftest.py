@@ -1,0 +1,77 @@
+"""Shared fixtures. No test reaches a live model unless it is marked ``embedded_model``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from assistant.config import REPO_ROOT, Settings  # noqa: E402
+from assistant.development import load_catalogue  # noqa: E402
+from assistant.graph.context import Context  # noqa: E402
+from assistant.llm.fake import ScriptedModel, block_real_model_calls  # noqa: E402
+from assistant.prompts import PromptRenderer  # noqa: E402
+from assistant.service import Coach  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_live_models(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("embedded_model"):
+        yield
+        return
+    with block_real_model_calls():
+        yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", model="embedded/test")
+
+
+@dataclass(frozen=True)
+class FakePassage:
+    text: str
+    source: str
+    title: str
+    heading: str | None
+    language: str
+    score: float
+
+
+class FakeRetriever:
+    """Returns one canned passage per query and records the queries."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[FakePassage]:
+        self.queries.append(query)
+        n = len(self.queries)
+        return [FakePassage(f"Guidance text {n} about: {query}", f"guidance/g{n}.md",
+                            f"Guide {n}", f"Section {n}", "en", 0.9)]
+
+
+@pytest.fixture
+def retriever() -> FakeRetriever:
+    return FakeRetriever()
+
+
+@pytest.fixture
+def make_coach(settings: Settings, retriever: FakeRetriever):  # type: ignore[no-untyped-def]
+    def _make(replies: list[object] | None = None) -> tuple[Coach, ScriptedModel | None]:
+        model = ScriptedModel(replies) if replies is not None else None
+        ctx = Context(
+            settings=settings,
+            prompts=PromptRenderer(REPO_ROOT / "prompts"),
+            catalogue=load_catalogue(REPO_ROOT / "knowledge" / "development_actions.yaml"),
+            retriever=retriever,
+            model=model,
+        )
+        return Coach(ctx), model
+
+    return _make

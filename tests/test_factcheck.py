@@ -1,0 +1,42 @@
+"""The fabrication check: numbers, dates, names and proper nouns not in the draft."""
+
+from __future__ import annotations
+
+from assistant import factcheck
+
+DRAFT = ("Sarah rewrote the onboarding guide in March, cutting setup from two days to four hours. "
+         "Her weekly reports were late.")
+DRAFT_ZH = "小王在3月主导了支付系统迁移，把故障率从5%降到1%。但周报经常迟交。"
+
+
+def test_faithful_paraphrase_passes() -> None:
+    rewrite = ("Sarah rewrote the onboarding guide in March, cutting setup from 2 days to 4 hours. "
+               "Next step: send the weekly report by [date], with [support].")
+    assert factcheck.check(rewrite, DRAFT).ok
+
+
+def test_invented_facts_are_caught() -> None:
+    bad = "In April, Sarah and John reduced errors by 30% on Project Atlas."
+    found = set(factcheck.check(bad, DRAFT).fabricated)
+    assert {"april", "john", "30", "atlas"} <= found
+
+
+def test_invented_name_at_sentence_start() -> None:
+    assert "jennifer" in factcheck.check("Jennifer did well on the guide.", DRAFT).fabricated
+
+
+def test_placeholders_are_not_facts() -> None:
+    text = "[Example: on 12 May, at the Q3 review, Tom did X] Please send it by [Friday 5pm]."
+    assert factcheck.check(text, DRAFT).ok
+
+
+def test_chinese_numbers_and_names() -> None:
+    ok = "小王在3月主导了支付系统迁移，把故障率从5%降到1%。建议在[日期]前提交周报。"
+    assert factcheck.check(ok, DRAFT_ZH).ok
+    bad = factcheck.check("小王和老李在4月完成了迁移，节省了20万元。", DRAFT_ZH)
+    assert {"老李", "4", "20"} <= set(bad.fabricated)
+
+
+def test_allowed_text_counts_as_source() -> None:
+    assert factcheck.check("Use SBI as in the Situation-Behaviour-Impact guide.", DRAFT).ok
+    assert factcheck.check("Try the COIN model.", DRAFT, allowed="the COIN model").ok

@@ -1,0 +1,123 @@
+"""The coaching graph with a scripted model: routing, fallbacks and the fabrication retry."""
+
+from __future__ import annotations
+
+from assistant import factcheck
+from assistant.analyzer import analyze
+from assistant.graph.graph import route_after_retrieve
+from assistant.graph.nodes.verify import route_after_verify, violations
+from assistant.graph.state import CoachState, CritiqueOutput, TailoredAction
+from assistant.llm.errors import ModelOutputError, ModelTimeout, ModelUnavailable
+
+DRAFT = ("Priya rewrote the onboarding guide in March, cutting setup from two days to four hours. "
+         "She is a natural leader. Her weekly status reports were late three times this quarter.")
+GOOD_REWRITE = ("In March, Priya rewrote the onboarding guide, cutting setup from two days to four "
+                "hours. Her weekly status reports were late three times this quarter. Next step: "
+                "send each report by [day and time]; I will [support you will give].")
+FABRICATED = "In April Priya and Jonathan cut setup by 75% on Project Falcon."
+
+
+def critique_reply(**kw: object) -> CritiqueOutput:
+    return CritiqueOutput(
+        critique="The guide example is concrete [1]. Replace the label with behaviour [2].",
+        actions=[TailoredAction(catalogue_id=str(kw.get("cid", "none")), title="Tailored title",
+                                rationale="Addresses late reports.", timeframe="6 weeks",
+                                progress_signal="Reports arrive on time.")],
+    )
+
+
+def test_routes_are_pure() -> None:
+    assert route_after_retrieve(CoachState(text="x", no_llm=True)) == "development_actions"
+    assert route_after_retrieve(CoachState(text="x")) == "critique"
+    assert route_after_verify(CoachState(text="x", rewrite_source="model", violation="v")) == "rewrite"
+    assert route_after_verify(CoachState(text="x", rewrite_source="model")) == "__end__"
+    assert route_after_verify(CoachState(text="x", rewrite_source="placeholder", violation="v")) == "__end__"
+
+
+def test_no_llm_makes_no_model_call(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([])
+    r = coach.critique(DRAFT, no_llm=True)
+    assert model is not None and model.calls == []
+    assert r.critique is None and r.meta.model_calls == 0
+    assert r.guidance and r.development_actions
+    assert r.rewrite and r.meta.rewrite_source == "placeholder"
+    assert factcheck.check(r.rewrite, DRAFT).ok
+    assert r.verdicts == analyze(DRAFT).verdicts
+
+
+def test_full_run_two_model_calls(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([critique_reply(), GOOD_REWRITE])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 2 and r.meta.model_calls == 2
+    assert r.critique and "[1]" in r.critique
+    assert r.rewrite == GOOD_REWRITE and r.meta.rewrite_source == "model"
+    assert not r.degraded
+    # The draft reaches the model as data inside the prompt, with the analyzer's verdicts.
+    assert DRAFT in model.calls[0].user and "VERDICTS" in model.calls[0].user
+
+
+def test_tailored_action_accepted_only_for_a_candidate(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, _ = make_coach([critique_reply(), GOOD_REWRITE])
+    first = coach.critique(DRAFT, no_llm=True).development_actions[0]
+    coach, _ = make_coach([critique_reply(cid=first.catalogue_id), GOOD_REWRITE])
+    r = coach.critique(DRAFT)
+    assert r.development_actions[0].title == "Tailored title"
+    assert r.development_actions[0].catalogue_id == first.catalogue_id
+
+
+def test_fabrication_retried_once_then_accepted(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([critique_reply(), FABRICATED, GOOD_REWRITE])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 3
+    assert "rejected" in model.calls[2].user and "falcon" in model.calls[2].user.lower()
+    assert r.rewrite == GOOD_REWRITE and r.meta.fabrication_retry
+    assert not r.degraded
+
+
+def test_fabrication_twice_falls_back_to_placeholder(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([critique_reply(), FABRICATED, FABRICATED])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 3
+    assert r.meta.rewrite_source == "placeholder" and r.degraded
+    assert r.rewrite and factcheck.check(r.rewrite, DRAFT).ok
+    assert "natural leader" not in r.rewrite
+
+
+def test_model_unavailable_degrades_without_error(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([ModelUnavailable("no server")])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 1  # the rewrite does not try an absent model again
+    assert r.degraded and r.critique is None
+    assert r.rewrite and r.meta.rewrite_source == "placeholder"
+    assert r.verdicts == analyze(DRAFT).verdicts
+
+
+def test_timeout_and_invalid_output_degrade(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, _ = make_coach([ModelTimeout("slow")])
+    assert coach.critique(DRAFT).degraded
+    coach, model = make_coach([ModelOutputError("bad json"), GOOD_REWRITE])
+    r = coach.critique(DRAFT)
+    assert r.degraded and r.critique is None and r.rewrite == GOOD_REWRITE
+
+
+def test_critique_sentences_with_invented_facts_are_dropped(make_coach) -> None:  # type: ignore[no-untyped-def]
+    reply = CritiqueOutput(critique="The guide example works [1]. Jonathan saw a 75% gain in May [2].",
+                           actions=[])
+    coach, _ = make_coach([reply, GOOD_REWRITE])
+    r = coach.critique(DRAFT)
+    assert r.critique == "The guide example works [1]."
+    assert any("dropped" in n for n in r.meta.notes)
+
+
+def test_violations_detects_labels_and_bias() -> None:
+    assert violations("She is a natural leader. [example]", DRAFT)
+    assert violations("She is feisty. [example]", "She is feisty.")
+    assert violations(GOOD_REWRITE, DRAFT) is None
+
+
+def test_guidance_is_retrieved_for_weaknesses(make_coach, retriever) -> None:  # type: ignore[no-untyped-def]
+    coach, _ = make_coach(None)
+    r = coach.critique("Great job this year!", no_llm=True)
+    assert retriever.queries and len(r.guidance) >= 2
+    kinds = {k for g in r.guidance for k in g.for_kinds}
+    assert {"specific", "actionable"} <= kinds

@@ -1,0 +1,61 @@
+"""The real embedded model through LiteLLMGateway. Slow (model load plus a few seconds of
+generation on 2 cores); skipped where the ``local`` extra is not installed.
+
+Uses the environment's data directory (``COACH_DATA_DIR``) so the 1.1 GB joined model file
+is built once and reused across runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from assistant.config import DEFAULT_MODEL, Settings
+from assistant.llm.errors import ModelUnavailable
+from assistant.llm.gateway import LiteLLMGateway
+
+
+class Tone(BaseModel):
+    tone: Literal["positive", "negative", "mixed"]
+    """Overall tone of the feedback."""
+    reason: str
+    """A few words."""
+
+
+@pytest.fixture(scope="module")
+def gateway() -> LiteLLMGateway:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python not installed (pip install -e '.[local]')")
+    settings = Settings(model=DEFAULT_MODEL)
+    from assistant.llm.embedded import register_embedded_provider
+
+    try:
+        register_embedded_provider(settings).load()
+    except ModelUnavailable as exc:
+        pytest.skip(str(exc))
+    return LiteLLMGateway(settings)
+
+
+@pytest.mark.embedded_model
+def test_embedded_model_generates_text_and_valid_json(gateway: LiteLLMGateway) -> None:
+    text = gateway.generate(
+        system="You are a concise assistant.",
+        user="Say hello to a new colleague in one short sentence.",
+        max_tokens=32,
+        temperature=0.0,
+    )
+    assert text.text.strip()
+    assert 0 < text.completion_tokens <= 32 and text.prompt_tokens > 0
+
+    tone = gateway.generate(
+        system="Classify the tone of a piece of workplace feedback.",
+        user="Great job on the launch, the demo was clear and the customers loved it.",
+        output=Tone,
+        max_tokens=64,
+        temperature=0.0,
+    )
+    assert isinstance(tone.parsed, Tone)
+    assert tone.parsed.tone in {"positive", "mixed"}
