@@ -4,10 +4,11 @@ Registered under ``embedded/`` in ``litellm.custom_provider_map`` so the gateway
 any other model. One ``Llama`` per process, loaded on first use, and one generation at a time:
 two generations on the same two cores run each other below 5 tokens/s.
 
-Deadlines: the call's ``timeout`` covers waiting for the model and generating. Generation is
-stopped by a llama.cpp stopping criterion that checks the clock after every token; the prompt
-evaluation before the first token cannot be interrupted (about 150 tokens/s on 2 cores).
-Loading the model and joining its file on first use are not counted against the deadline.
+Deadlines: the call's ``timeout`` covers waiting for the model, evaluating the prompt and
+generating. Generation is stopped by a stopping criterion that checks the clock after every
+token; prompt evaluation (the slow part for long prompts on 2 cores) is stopped by llama.cpp's
+abort callback, installed only until the first token. Loading the model and joining its file
+on first use are not counted against the deadline.
 """
 
 from __future__ import annotations
@@ -97,16 +98,22 @@ class _Run:
         self.expired = False
         self.prompt_tokens = 0
         self.steps = 0
+        self.on_prompt_done: Callable[[], None] | None = None
+
+    def abort_requested(self) -> bool:
+        if time.monotonic() >= self.deadline:
+            self.expired = True
+            return True
+        return self.cancelled.is_set() or self.closing.is_set()
 
     def should_stop(self, input_ids: Any, _logits: Any) -> bool:
         if self.steps == 0:
             # First call: the prompt is evaluated and the first token sampled, not yet appended.
             self.prompt_tokens = len(input_ids)
+            if self.on_prompt_done is not None:
+                self.on_prompt_done()
         self.steps += 1
-        if time.monotonic() >= self.deadline:
-            self.expired = True
-            return True
-        return self.cancelled.is_set() or self.closing.is_set()
+        return self.abort_requested()
 
 
 class _WithStop:
@@ -142,6 +149,7 @@ class EmbeddedLLM(CustomLLM):
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
         self._closing = threading.Event()
+        self._abort_callback: Any = None
         self.load_seconds: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -221,6 +229,28 @@ class EmbeddedLLM(CustomLLM):
             )
         return llama, run
 
+    def _arm_prefill_abort(self, llama: Llama, run: _Run) -> None:
+        """Let the deadline interrupt prompt evaluation, which no stopping criterion reaches.
+
+        llama.cpp polls the abort callback between graph nodes; it is a Python callback (it
+        takes the GIL), so it is removed as soon as the first token is sampled.
+        """
+        import llama_cpp
+
+        ctx = getattr(getattr(llama, "_ctx", None), "ctx", None)
+        if ctx is None:  # not a real llama.cpp context (tests)
+            return
+        callback = llama_cpp.ggml_abort_callback(lambda _data: run.abort_requested())
+        self._abort_callback = callback  # ctypes needs the object alive while installed
+        llama_cpp.llama_set_abort_callback(ctx, callback, None)
+
+        def disarm() -> None:
+            llama_cpp.llama_set_abort_callback(ctx, llama_cpp.ggml_abort_callback(), None)
+            self._abort_callback = None
+            run.on_prompt_done = None
+
+        run.on_prompt_done = disarm
+
     def _generate(
         self, llama: Llama, run: _Run, messages: list[Any], params: dict[str, Any], stream: bool
     ) -> Any:
@@ -242,12 +272,19 @@ class EmbeddedLLM(CustomLLM):
             "stream": stream,
         }
         kwargs.update({k: params[k] for k in _PASSED_THROUGH if params.get(k) is not None})
+        self._arm_prefill_abort(llama, run)
         try:
             return handler(llama=cast("Llama", _WithStop(llama, run.should_stop)), **kwargs)
         except ValueError as exc:  # prompt longer than n_ctx, bad grammar
+            self._finish(run)
             raise BadRequestError(
                 message=str(exc), model="embedded", llm_provider=EMBEDDED_PROVIDER
             ) from exc
+
+    def _finish(self, run: _Run) -> None:
+        """Disarm the prefill abort if generation ended before a first token."""
+        if run.on_prompt_done is not None:
+            run.on_prompt_done()
 
     def _raise_if_expired(self, run: _Run, model: str) -> None:
         if run.expired:
@@ -256,6 +293,16 @@ class EmbeddedLLM(CustomLLM):
                 model=model,
                 llm_provider=EMBEDDED_PROVIDER,
             )
+
+    def _aborted(self, run: _Run, model: str, exc: RuntimeError) -> Exception:
+        """What to raise when llama.cpp stopped with an error (an aborted decode included)."""
+        if run.expired or run.cancelled.is_set() or run.closing.is_set():
+            return Timeout(
+                message=f"embedded model stopped during prompt evaluation ({exc})",
+                model=model,
+                llm_provider=EMBEDDED_PROVIDER,
+            )
+        return exc
 
     def _complete(
         self,
@@ -271,7 +318,10 @@ class EmbeddedLLM(CustomLLM):
             run_box.append(run)
         try:
             result = self._generate(llama, run, messages, optional_params, stream=False)
+        except RuntimeError as exc:
+            raise self._aborted(run, model, exc) from exc
         finally:
+            self._finish(run)
             self._gen_lock.release()
         self._raise_if_expired(run, model)
         choice = result["choices"][0]
@@ -311,7 +361,10 @@ class EmbeddedLLM(CustomLLM):
                     yield GenericStreamingChunk(
                         text=text, is_finished=False, finish_reason="", usage=None, index=0
                     )
+        except RuntimeError as exc:
+            raise self._aborted(run, model, exc) from exc
         finally:
+            self._finish(run)
             self._gen_lock.release()
         self._raise_if_expired(run, model)
         completion_tokens = max(pieces, run.steps - (1 if finish == "stop" else 0))
