@@ -8,13 +8,14 @@ is built once and reused across runs.
 from __future__ import annotations
 
 import importlib.util
+import time
 from typing import Literal
 
 import pytest
 from pydantic import BaseModel
 
 from assistant.config import DEFAULT_MODEL, Settings
-from assistant.llm.errors import ModelUnavailable
+from assistant.llm.errors import ModelTimeout, ModelUnavailable
 from assistant.llm.gateway import LiteLLMGateway
 
 
@@ -25,18 +26,20 @@ class Tone(BaseModel):
     """A few words."""
 
 
+gateway_settings = Settings(model=DEFAULT_MODEL)
+
+
 @pytest.fixture(scope="module")
 def gateway() -> LiteLLMGateway:
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python not installed (pip install -e '.[local]')")
-    settings = Settings(model=DEFAULT_MODEL)
     from assistant.llm.embedded import register_embedded_provider
 
     try:
-        register_embedded_provider(settings).load()
+        register_embedded_provider(gateway_settings).load()
     except ModelUnavailable as exc:
         pytest.skip(str(exc))
-    return LiteLLMGateway(settings)
+    return LiteLLMGateway(gateway_settings)
 
 
 @pytest.mark.embedded_model
@@ -59,3 +62,13 @@ def test_embedded_model_generates_text_and_valid_json(gateway: LiteLLMGateway) -
     )
     assert isinstance(tone.parsed, Tone)
     assert tone.parsed.tone in {"positive", "mixed"}
+
+    # The deadline also interrupts prompt evaluation (~40 tokens/s here), then the model
+    # is usable again.
+    hurried = LiteLLMGateway(gateway_settings.model_copy(update={"model_timeout_s": 0.5}))
+    long_draft = " ".join(f"Point {i}: the release notes were late again." for i in range(60))
+    started = time.monotonic()
+    with pytest.raises(ModelTimeout):
+        hurried.generate(system="Summarise.", user=long_draft, max_tokens=16)
+    assert time.monotonic() - started < 5
+    assert gateway.generate(system="Be brief.", user="Say hi.", max_tokens=4).text

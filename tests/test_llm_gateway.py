@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -117,8 +116,20 @@ def test_timeout_maps_to_model_timeout(tmp_path: Path, mocked: MockedLiteLLM) ->
         LiteLLMGateway(hosted(tmp_path, model_timeout_s=0.01)).generate(system="s", user="u")
 
 
-def _request() -> httpx.Request:
-    return httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+def test_transient_errors_are_retried_but_timeouts_are_not(
+    tmp_path: Path, mocked: MockedLiteLLM
+) -> None:
+    gateway = LiteLLMGateway(hosted(tmp_path, model_retries=1, model_timeout_s=0.01))
+    waits: list[float] = []
+    gateway._sleep = waits.append
+    mocked.queue("litellm.RateLimitError", "fine")
+    assert gateway.generate(system="s", user="u").text == "fine"
+    assert len(mocked.calls) == 2 and len(waits) == 1
+    assert all(c["num_retries"] == 0 for c in mocked.calls)  # no hidden SDK-level retries
+    mocked.queue("TIMEOUT", "never used")
+    with pytest.raises(ModelTimeout):
+        gateway.generate(system="s", user="u")
+    assert len(mocked.calls) == 3
 
 
 @pytest.mark.parametrize(
@@ -136,7 +147,7 @@ def test_errors_are_mapped(
 ) -> None:
     mocked.queue(error())
     with pytest.raises(expected) as caught:
-        LiteLLMGateway(hosted(tmp_path)).generate(system="s", user="u")
+        LiteLLMGateway(hosted(tmp_path, model_retries=0)).generate(system="s", user="u")
     assert type(caught.value) is expected
 
 

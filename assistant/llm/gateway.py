@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
@@ -136,6 +137,24 @@ def _map_error(exc: Exception, model: str) -> ModelError:
     return ModelError(detail)
 
 
+def _is_transient(exc: Exception) -> bool:
+    """Failures worth one more try: rate limits, 5xx, dropped connections. Not timeouts,
+    which would double the wait, nor bad requests or keys, which fail the same way again."""
+    import openai
+
+    lm = import_litellm()
+    if isinstance(exc, lm.Timeout | openai.APITimeoutError):
+        return False
+    return isinstance(
+        exc,
+        lm.RateLimitError
+        | lm.InternalServerError
+        | lm.ServiceUnavailableError
+        | lm.BadGatewayError
+        | lm.APIConnectionError,
+    )
+
+
 def _rejects_schema(exc: ModelError) -> bool:
     """Whether a failed call looks like a server refusing ``json_schema`` response formats."""
     lm = import_litellm()
@@ -184,6 +203,8 @@ class LiteLLMGateway:
         self.model_name = settings.model
         self._embedded = settings.model_provider == EMBEDDED_PROVIDER
         self._native_schema: bool | None = None
+        self._sleep: Callable[[float], None] = time.sleep
+        """Backoff between retries; tests replace it."""
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -215,22 +236,13 @@ class LiteLLMGateway:
         response_format: dict[str, Any] | None = None,
     ) -> Any:
         s = self._settings
-        retries = 0 if self._embedded else s.model_retries
         kwargs: dict[str, Any] = {
             "model": s.model,
             "messages": messages,
             "timeout": s.model_timeout_s,
-            "num_retries": retries,
-            # Retry transient failures only: a timeout retried doubles the wait, and a bad
-            # request or a bad key fails the same way twice.
-            "retry_policy": {
-                "TimeoutErrorRetries": 0,
-                "BadRequestErrorRetries": 0,
-                "AuthenticationErrorRetries": 0,
-                "NotFoundErrorRetries": 0,
-                "ContentPolicyViolationErrorRetries": 0,
-                "DefaultRetries": retries,
-            },
+            # Retries happen in the loop below. LiteLLM hands num_retries to the OpenAI SDK as
+            # its max_retries, which also retries timeouts: a 60 s limit becomes 120 s.
+            "num_retries": 0,
             "seed": s.seed,
             "temperature": s.temperature if temperature is None else temperature,
             "max_tokens": max_tokens,
@@ -243,12 +255,18 @@ class LiteLLMGateway:
         if s.api_key:
             kwargs["api_key"] = s.api_key
         lm = self._litellm()
-        try:
-            return lm.completion(**kwargs)
-        except ModelError:
-            raise
-        except Exception as exc:
-            raise _map_error(exc, self.model_name) from exc
+        retries = 0 if self._embedded else max(0, s.model_retries)
+        for attempt in range(retries + 1):
+            try:
+                return lm.completion(**kwargs)
+            except ModelError:
+                raise
+            except Exception as exc:
+                if attempt < retries and _is_transient(exc):
+                    self._sleep(min(8.0, 0.5 * 2**attempt))
+                    continue
+                raise _map_error(exc, self.model_name) from exc
+        raise AssertionError("unreachable")
 
     def _request(
         self, system: str, user: str, output: type[BaseModel] | None, *, native: bool

