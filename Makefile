@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/coach critique examples/draft-zh.txt
 
 test: install
-	$(BIN)/python -m pytest -q
+	COACH_REQUIRE_EMBEDDED=1 $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check assistant api tests bench

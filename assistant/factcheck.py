@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from .config import REPO_ROOT
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{0,200}\]|【[^【】]{0,200}】|⟦[A-Z_]+_\d+⟧")
 
@@ -153,7 +156,7 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
             # looks like a name (not found lower-case anywhere in the generated text either).
             if word in src_words or re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", body):
                 continue
-            if word in _COMMON or not _looks_like_name(word):
+            if word in _known_words() or not _looks_like_name(word):
                 continue
             noun = word
         if noun in src_nouns or noun in src_words or noun in source:
@@ -165,6 +168,17 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
 _NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ance", "ence", "ship", "ful", "ous", "ive",
                   "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter", "es", "ss", "ts", "ds", "ps",
                   "ks", "ns", "rs", "ly", "ing")
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Lower-case words of the team's English guidance: a domain vocabulary, so an ordinary
+    word that opens a sentence ("See", "Consider") is not taken for a name."""
+    words: set[str] = set(_COMMON)
+    for path in (REPO_ROOT / "knowledge").rglob("*.en.md"):
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        words.update(m.group() for m in re.finditer(r"(?<![A-Za-z])[a-z][a-z'\-]+", text))
+    return frozenset(words)
 
 
 def _looks_like_name(word: str) -> bool:

@@ -186,8 +186,10 @@ def test_providers_without_schema_support_get_json_mode_and_the_schema_in_the_pr
     LiteLLMGateway(settings).generate(system="s", user="u", output=Verdict)
     call = mocked.calls[0]
     assert call["response_format"] == {"type": "json_object"}
-    assert call["messages"][0]["content"].startswith("s" + SCHEMA_INSTRUCTION.split("{")[0])
-    assert '"label"' in call["messages"][0]["content"]
+    # The schema goes after the user text so the system prompt stays a shared cache prefix.
+    assert call["messages"][0]["content"] == "s"
+    assert call["messages"][1]["content"].startswith("u" + SCHEMA_INSTRUCTION.split("{")[0])
+    assert '"label"' in call["messages"][1]["content"]
 
 
 def test_a_rejected_json_schema_falls_back_to_json_mode(
@@ -310,7 +312,7 @@ def test_embedded_translates_json_schema_for_llama_cpp(embedded: Any) -> None:
         "type": "json_object",
         "schema": Verdict.model_json_schema(),
     }
-    assert '"label"' in fake.requests[0]["messages"][0]["content"]  # schema in the prompt
+    assert '"label"' in fake.requests[0]["messages"][1]["content"]  # schema in the prompt
 
 
 def test_embedded_deadline_stops_a_runaway_generation(embedded: Any) -> None:

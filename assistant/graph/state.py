@@ -26,17 +26,17 @@ class CallRecord(BaseModel):
 class TailoredAction(BaseModel):
     """The model's wording of one catalogue action for this draft."""
 
-    catalogue_id: str = Field(description="id of one of the candidate actions")
-    title: str = Field(description="the action, adapted to this draft's growth area")
-    rationale: str = Field(description="one sentence: which gap it addresses")
-    timeframe: str = Field(description="e.g. 'next 6 weeks'")
-    progress_signal: str = Field(description="how progress will be seen")
+    catalogue_id: str
+    """Id of one of the candidate actions."""
+    title: str = Field(min_length=1, max_length=200)
+    """The action, adapted to this draft's growth area."""
 
 
 class CritiqueOutput(BaseModel):
-    """Structured output of the critique call."""
+    """Parsed reply of the critique call."""
 
-    critique: str = Field(description="3-5 sentences citing guidance as [1], [2]")
+    critique: str = Field(min_length=1, max_length=1500)
+    """2-3 sentences citing guidance as [1], [2]."""
     actions: list[TailoredAction] = Field(default_factory=list, max_length=3)
 
 

@@ -278,8 +278,10 @@ class LiteLLMGateway:
             if not native or self._embedded:
                 # Hosted models with native schemas need no reminder; the others (and the
                 # small embedded model, which otherwise sees only the grammar) read it here.
+                # It goes at the end of the user message so the system prompt and the start
+                # of the user message stay a cacheable prefix shared with other calls.
                 schema = json.dumps(output.model_json_schema(), ensure_ascii=False)
-                system += SCHEMA_INSTRUCTION.format(schema=schema)
+                user += SCHEMA_INSTRUCTION.format(schema=schema)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         return messages, response_format
 

@@ -23,20 +23,11 @@ def development_actions(state: CoachState, runtime: Runtime[Context]) -> dict[st
         action = entry.to_action(lang, development.rationale(entry, area, lang))
         t = tailored.get(entry.id)
         if t is not None:
-            fields = (t.title, t.rationale, t.timeframe, t.progress_signal)
-            catalogue_text = " ".join(
-                (entry.title.get(lang), entry.timeframe.get(lang), entry.when.get(lang),
-                 entry.progress_signal.get(lang))
-            )
-            # The timeframe is a proposal, not a claim about the employee: numbers are fine there.
-            claims = ". ".join((t.title, t.rationale, t.progress_signal))
-            if all(f.strip() for f in fields) and factcheck.check(
-                claims, analysis.text, allowed=catalogue_text
-            ).ok:
-                action = action.model_copy(update={
-                    "title": t.title.strip(), "rationale": t.rationale.strip(),
-                    "timeframe": t.timeframe.strip(), "progress_signal": t.progress_signal.strip(),
-                })
+            # Rationale, timeframe and progress signal stay the catalogue's; the model adapts
+            # the wording of the title, and only when it invents nothing.
+            catalogue_text = " ".join((entry.title.get(lang), entry.when.get(lang)))
+            if factcheck.check(t.title, analysis.text, allowed=catalogue_text).ok:
+                action = action.model_copy(update={"title": t.title.strip()})
             else:
                 rejected.append(entry.id)
         actions.append(action)

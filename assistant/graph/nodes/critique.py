@@ -1,7 +1,9 @@
 """Node: the model's narrative critique, grounded in retrieved guidance (model call 1).
 
-The same call tailors the wording of the chosen catalogue actions, so a full run needs
-only two model calls (critique, rewrite).
+The same call rewords the chosen catalogue actions, so a full run needs only two model calls
+(critique, rewrite). The reply is a small line format rather than JSON: on the embedded
+model a JSON grammar costs a third of the generation speed, and the format is validated
+just the same.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ import re
 from typing import Any
 
 from langgraph.runtime import Runtime
+from pydantic import ValidationError
 
 from ... import factcheck
 from ...llm.errors import ModelError
 from ..context import Context
-from ..state import CallRecord, CoachState, CritiqueOutput
-from ._model import failure, prompt_vars
+from ..state import CallRecord, CoachState, CritiqueOutput, TailoredAction
+from ._model import MAX_PROMPT_GUIDANCE, failure, prompt_vars
 
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
+_CRITIQUE = re.compile(r"CRITIQUE\s*[:：]\s*(.+?)(?=\n\s*ACTION\s*\d|\Z)", re.S | re.I)
+_ACTION = re.compile(r"^\s*ACTION\s*(\d+)\s*[:：]\s*(.+?)\s*$", re.M | re.I)
 
 
 def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -25,33 +30,50 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     analysis = state.analysis
     assert analysis is not None and ctx.model is not None
+    lang = analysis.message_language
     variables = prompt_vars(analysis, state.guidance)
-    variables["candidates"] = [
-        {"id": e.id, "title": e.title.get(analysis.message_language), "area": area}
-        for e, area in state.candidates
-    ]
+    variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)} for e, _ in state.candidates]
     try:
         gen = ctx.model.generate(
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("critique", **variables),
-            output=CritiqueOutput,
-            max_tokens=420,
+            max_tokens=200,
         )
     except ModelError as exc:
         return failure("critique", exc)
-    out = gen.parsed
-    assert out is not None
-    allowed = " ".join(f"{g.title} {g.excerpt}" for g in state.guidance)
-    text, dropped = clean_critique(out.critique, analysis.text, allowed, len(state.guidance))
-    notes = [f"critique: dropped sentence with unsupported facts: {d}" for d in dropped]
+    record = CallRecord(node="critique", prompt_tokens=gen.prompt_tokens,
+                        completion_tokens=gen.completion_tokens)
+    out = parse_reply(gen.text, [e.id for e, _ in state.candidates])
+    if out is None:
+        return {"degraded": True, "calls": [record],
+                "notes": ["critique: reply did not follow the format; no critique shown"]}
+    allowed = " ".join(f"{g.title} {g.heading or ''} {g.excerpt}" for g in state.guidance)
+    n_cited = len(state.guidance[:MAX_PROMPT_GUIDANCE])
+    text, dropped = clean_critique(out.critique, analysis.text, allowed, n_cited)
     return {
         "critique": text or None,
         "tailoring": out.actions,
         "degraded": state.degraded or not text,
-        "calls": [CallRecord(node="critique", prompt_tokens=gen.prompt_tokens,
-                             completion_tokens=gen.completion_tokens)],
-        "notes": notes,
+        "calls": [record],
+        "notes": [f"critique: dropped sentence with unsupported facts: {d}" for d in dropped],
     }
+
+
+def parse_reply(text: str, candidate_ids: list[str]) -> CritiqueOutput | None:
+    """Parse ``CRITIQUE: ...`` and ``ACTION n: ...`` lines; None when there is no critique."""
+    m = _CRITIQUE.search(text)
+    if not m:
+        return None
+    actions = []
+    for num, title in _ACTION.findall(text):
+        i = int(num) - 1
+        title = title.strip().strip('"“”<>').strip()
+        if 0 <= i < len(candidate_ids) and title:
+            actions.append(TailoredAction(catalogue_id=candidate_ids[i], title=title[:200]))
+    try:
+        return CritiqueOutput(critique=" ".join(m.group(1).split()), actions=actions[:3])
+    except ValidationError:
+        return None
 
 
 def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tuple[str, list[str]]:

@@ -28,7 +28,6 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"rewrite": placeholder_rewrite(analysis), "rewrite_source": "placeholder"}
     variables = prompt_vars(analysis, state.guidance)
     variables["violation"] = state.violation
-    variables["previous"] = state.rewrite if state.violation else None
     try:
         gen = ctx.model.generate(
             system=ctx.prompts.render("system", **variables),
