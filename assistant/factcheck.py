@@ -31,9 +31,18 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _ZH_NUM = re.compile(r"[零一二两三四五六七八九十百千]+(?=[个次项份家位名篇场天周月年号日小时分钟件单条版期台款张套笔批轮例倍季度%成])")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Common Chinese surnames: "小王", "老张", "李总" name a person; "小时", "老是", "总是" do not.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔汤施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关"
+    "兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍华喻"
+    "祁蒲房滕屈饶解牟艾尤阳穆农卓吉缪简项芦麦褚娄窦戚岑费卜冷晏席卫柏宗瞿"
+    "桂佟臧闵苟邬卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
 _ZH_NAME = re.compile(
-    r"(?:小|老|阿)[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,1}(?:[在的是和把被给从对也都还这那今去明上下本每，。、！？\s]|$))"
-    r"|[\u4e00-\u9fff](?:总|经理|主管|老师|师傅|姐|哥)(?![\u4e00-\u9fff]{0,1}(?:务|结|体|部|监|价|公司))"
+    rf"(?:小|老|阿)[{_SURNAMES}]"
+    rf"|[{_SURNAMES}](?:总|经理|主管|老师|师傅|姐|哥|工|主任|护士长|医生)(?!结|体|部|监|价|是|共|之|计|额|量)"
 )
 _ZH_TITLE = re.compile(r"《[^》]{1,40}》")
 
@@ -54,6 +63,15 @@ _COMMON = frozenset(
 )
 _ALLOWED_ACRONYMS = frozenset({"SBI", "KPI", "KPIS", "OKR", "OKRS", "HR", "AI", "ASAP", "FYI",
                                "TBD", "COIN", "OK", "I"})
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of the draft a rewrite keeps."""
+
+    missing_facts: tuple[str, ...]
+    content_kept: float
+    """Share of the draft's content words (English) or character pairs (Chinese) kept."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +108,8 @@ def _zh_to_int(s: str) -> str:
 def numbers(text: str) -> set[str]:
     """Normalised numbers in ``text`` (digits, English and Chinese number words)."""
     out = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(text)}
-    out |= {_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)}
+    # "一次", "一个" are phrasing, not facts, just as English "one" is skipped below.
+    out |= {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)) if n != "1"}
     for w in _EN_WORD.findall(text):
         n = _EN_NUMBERS.get(w.lower())
         if n is not None and w.lower() not in {"one", "first", "second", "half"}:
@@ -183,3 +202,31 @@ def _known_words() -> frozenset[str]:
 
 def _looks_like_name(word: str) -> bool:
     return len(word) >= 3 and not word.endswith(_NAME_SUFFIXES)
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _content_units(text: str) -> set[str]:
+    words = {w.lower() for w in _EN_WORD.findall(text) if len(w) > 3 and w.lower() not in _COMMON}
+    for run in _CJK_RUN.findall(text):
+        words.update(run[i:i + 2] for i in range(len(run) - 1))
+    return words
+
+
+def retention(rewrite: str, draft: str) -> Retention:
+    """Which facts of the draft a rewrite drops, and how much of its content it keeps.
+
+    Placeholders do not count as keeping anything: a rewrite made only of slots has
+    discarded the draft.
+    """
+    body = strip_placeholders(rewrite)
+    body_numbers = numbers(body)
+    body_words = _words_lower(body)
+    missing = [n for n in sorted(numbers(draft)) if n not in body_numbers]
+    for noun in sorted(n.lstrip("?") for n in proper_nouns(draft) if not n.startswith("?")):
+        if noun not in body_words and noun not in body:
+            missing.append(noun)
+    units = _content_units(draft)
+    kept = len(units & _content_units(body)) / len(units) if units else 1.0
+    return Retention(tuple(missing), round(kept, 3))

@@ -40,3 +40,17 @@ def test_chinese_numbers_and_names() -> None:
 def test_allowed_text_counts_as_source() -> None:
     assert factcheck.check("Use SBI as in the Situation-Behaviour-Impact guide.", DRAFT).ok
     assert factcheck.check("Try the COIN model.", DRAFT, allowed="the COIN model").ok
+
+
+def test_ordinary_chinese_words_are_not_names() -> None:
+    assert factcheck.check("建议每周总结一次，用一小时复盘，总是提前准备。", "周报经常迟交。").ok
+
+
+def test_retention_catches_a_rewrite_that_drops_the_draft() -> None:
+    only_slots = "[Example of Sarah's work] [Impact] [Next step by date]"
+    kept = factcheck.retention(only_slots, DRAFT)
+    assert "march" in kept.missing_facts and kept.content_kept < 0.2
+    faithful = factcheck.retention(
+        "Sarah rewrote the onboarding guide in March, cutting setup from two days to four "
+        "hours. Her weekly reports were late; next step: send them by [date].", DRAFT)
+    assert faithful.missing_facts == () and faithful.content_kept > 0.8

@@ -195,6 +195,9 @@ def _identity_blame(text: str, bias: list[Finding], clauses: list[Clause],
             # Identity-coded words judge the person, praise included; only a plan about
             # the employee that evaluates nothing is left alone.
             if c.start <= f.start < c.end and (c.growth or c.strength or not c.future):
+                if not c.strength:
+                    # A judgement about identity is (a poor way of) naming a problem.
+                    c.growth = c.growth_named = True
                 m, s = _msg("identity_blame", lang, text=f.text)
                 out.append(Finding(kind="personality_label", start=f.start, end=f.end,
                                    text=f.text, message=m, suggestion=s, category=f.category))

@@ -62,7 +62,12 @@ _NAMED_EN = re.compile(
     r"|#\d+|\"[^\"]{2,40}\"|“[^”]{2,40}”",
     re.ASCII,
 )
-_RATING_NUMBER = re.compile(r"\b(rate|rated|rating|score|scored|give|gave)\s+(\w+\s+)?(a|an)?\s*\d(\.\d)?(/\d+)?\b", re.I | re.ASCII)
+_RATING_NUMBER = re.compile(
+    r"\b(rate|rated|rating|score|scored|give|gave|okr|kpi)\s+(\w+\s+)?(a|an|of|at|is|was)?\s*\d(\.\d+)?(/\d+)?\b"
+    r"|(评分|打分|绩效|完成度|OKR|KPI|rating)[^，。；\d]{0,6}\d(\.\d+)?",
+    re.I | re.ASCII,
+)
+_ZH_PERFECTIVE = re.compile(r"[\u4e00-\u9fff]了(?![解])")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
@@ -80,7 +85,10 @@ _NOT_A_GAP = re.compile(
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进",
     re.IGNORECASE | re.ASCII,
 )
-_STOP_VERB = re.compile(r"^\s*(stop|don't|do not|never|quit|avoid|不要|别|不能|禁止|杜绝)", re.I | re.ASCII)
+_STOP_VERB = re.compile(
+    r"^\s*(please\s+|kindly\s+)?(stop|don't|do not|never|quit|avoid|no more)\b|^\s*(请)?(不要|别|不能|禁止|杜绝)",
+    re.I | re.ASCII,
+)
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
@@ -127,9 +135,18 @@ def split_clauses(text: str, offset: int) -> list[Clause]:
     return clauses
 
 
+_TRAILING_CONTRAST = re.compile(r"^\W*(though|however|but|yet|then)\W*$", re.IGNORECASE)
+
+
 def _add_clause(out: list[Clause], text: str, s: int, e: int, offset: int) -> None:
     piece = text[s:e]
     if not re.search(r"\w", piece):
+        return
+    if out and _TRAILING_CONTRAST.match(piece):
+        # "..., though." closes the previous clause; it is not a clause of its own.
+        prev = out[-1]
+        out[-1] = Clause(text[prev.start - offset:e].strip(), prev.start,
+                         prev.start + len(text[prev.start - offset:e].strip()))
         return
     lead = len(piece) - len(piece.lstrip())
     stripped = piece.strip()
@@ -237,6 +254,9 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
 
 def _is_imperative(text: str, cues: CueSet) -> bool:
     head = _IMPERATIVE_LEAD.sub("", text, count=1)
+    head = _VOCATIVE.sub("", head, count=1)
+    if _DECLARATIVE.match(head):
+        return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
     if not m or not head[:1].isalpha():
         return False
@@ -246,14 +266,19 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
 
 
 _VERB_SLOT_EN = re.compile(
-    r"(^|\b(to|please|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
+    r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
-    r"could you|can you|kindly|is to|be to|plan to|aim to|will be to)\s+|[,;:]\s*)$",
+    r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
+    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider)\s+|[,;:—-]\s*)$",
     re.IGNORECASE | re.ASCII,
 )
+_VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
+_DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
+                          re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
-    r"每(天|日|周|月|次|季度|个)|双周|\d+月(\d+(日|号))?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|以内|内完成|起"
+    r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+月(\d+(日|号))?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
+    r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
 )
 
 
@@ -270,7 +295,12 @@ def _verb_in_slot(text: str, hit: Hit) -> bool:
 
 def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, int]:
     t = clause.text
-    actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)]
+    # Only what follows the directive counts: in "完成了对账，下个月继续努力" the verb
+    # before the directive describes the past.
+    cue = cues.search("directive", t)
+    after = cue.start if cue is not None and not imperative else 0
+    actions = [h for h in cues.hits("action_verbs", t)
+               if h.start >= after and _verb_in_slot(t, h)]
     if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
         # slot and a concrete object is a step.
@@ -329,8 +359,14 @@ def _evidence(clause: Clause, cues: CueSet) -> int:
         score += 1
     if qty:
         score += 2
+        if cues.search("metric", t):
+            score += 1
     if time:
         score += 1
+        if not done and _ZH_PERFECTIVE.search(t):
+            score += 1  # "上周三和代理商吵了起来": a dated, completed event
+    if clause.growth and qty:
+        score += 1  # a counted shortfall ("missing for 5 days") is evidence too
     if named:
         score += 1
     if clause.impact:

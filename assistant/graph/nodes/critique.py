@@ -67,13 +67,20 @@ def parse_reply(text: str, candidate_ids: list[str]) -> CritiqueOutput | None:
     actions = []
     for num, title in _ACTION.findall(text):
         i = int(num) - 1
-        title = title.strip().strip('"“”<>').strip()
+        title = _clean_title(title)
         if 0 <= i < len(candidate_ids) and title:
             actions.append(TailoredAction(catalogue_id=candidate_ids[i], title=title[:200]))
     try:
         return CritiqueOutput(critique=" ".join(m.group(1).split()), actions=actions[:3])
     except ValidationError:
         return None
+
+
+def _clean_title(title: str) -> str:
+    """Strip format residue the small model copies from the template."""
+    title = re.sub(r'["”,]?\s*(reworded|adapted|rewritten|made specific)\b.*$', "", title, flags=re.I)
+    title = re.sub(r"^\s*(reworded|adapted|rewritten)\s*[:：]\s*", "", title, flags=re.I)
+    return title.strip().strip('"“”<>()').strip()
 
 
 def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tuple[str, list[str]]:

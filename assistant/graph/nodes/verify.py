@@ -14,6 +14,9 @@ from ..state import CoachState
 
 MAX_REWRITE_ATTEMPTS = 2
 """The first rewrite plus one retry with the violation fed back."""
+MIN_CONTENT_KEPT = 0.35
+"""A rewrite must keep at least this share of the draft's content (words or character
+pairs); below it the model has replaced the draft instead of improving it."""
 
 
 def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -42,6 +45,13 @@ def violations(rewrite: str, draft: str) -> str | None:
     if not rewrite.strip():
         return "the rewrite was empty"
     check = factcheck.check(rewrite, draft)
+    kept = factcheck.retention(rewrite, draft)
+    if kept.missing_facts:
+        problems.append(
+            "it drops facts of the draft (" + ", ".join(kept.missing_facts) + "); keep them"
+        )
+    if kept.content_kept < MIN_CONTENT_KEPT:
+        problems.append("it drops most of the draft; keep its sentences and improve them")
     if not check.ok:
         problems.append(
             "it adds facts that are not in the draft (" + check.describe() + "); "
