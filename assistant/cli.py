@@ -100,45 +100,67 @@ def critique(
 
 
 def _run_batch(path: Path, settings: Settings, *, no_llm: bool) -> int:
-    """Process a JSONL batch; a bad line yields an error object, the rest go on."""
-    from .service import InputError
+    """Process a JSONL batch; a bad line yields an error object, the rest go on.
 
+    Without a model the work is CPU-bound and independent per line, so it is spread over
+    worker processes (forked after the coach is loaded and its guidance cache warmed, so the
+    workers share it and never touch the store). Output order is input order.
+    """
     try:
         raw_lines = path.read_bytes().splitlines()
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    coach = _coach(settings, no_llm=no_llm)
+    global _BATCH_COACH
+    _BATCH_COACH = _coach(settings, no_llm=no_llm)
+    items = [(n, raw, no_llm) for n, raw in enumerate(raw_lines, 1) if raw.strip()]
+    workers = min(os.cpu_count() or 1, 8)
     failures = 0
     write = sys.stdout.write
-    for n, raw in enumerate(raw_lines, 1):
-        if not raw.strip():
-            continue
-        item_id: Any = None
-        try:
-            line = raw.decode("utf-8")
-            data = json.loads(line)
-            if isinstance(data, dict):
-                item_id = data.get("id")
-            req = CritiqueRequest.model_validate(data)
-            result = coach.critique_request(req, no_llm=no_llm)
-            write(result.model_dump_json() + "\n")
-            continue
-        except UnicodeDecodeError:
-            code, message = "invalid_utf8", "line is not valid UTF-8"
-        except json.JSONDecodeError as exc:
-            code, message = "invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})"
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "line"
-            code, message = "invalid_request", f"{where}: {first['msg']}"
-        except InputError as exc:
-            code, message = "invalid_draft", str(exc)
-        failures += 1
-        write(json.dumps({"line": n, "id": item_id, "error": {"code": code, "message": message}},
-                         ensure_ascii=False) + "\n")
+    if no_llm and workers > 1 and len(items) >= 200:
+        import multiprocessing
+
+        _BATCH_COACH.warm_guidance_cache()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for ok, line in pool.imap(_batch_line, items, chunksize=16):
+                failures += not ok
+                write(line)
+    else:
+        for item in items:
+            ok, line = _batch_line(item)
+            failures += not ok
+            write(line)
     if failures:
         err.print(f"{failures} line(s) failed; see the error objects in the output.")
     return 1 if failures else 0
+
+
+_BATCH_COACH: Any = None
+
+
+def _batch_line(item: tuple[int, bytes, bool]) -> tuple[bool, str]:
+    """One batch line -> (ok, JSON line): a result, or an error object with the line number."""
+    from .service import InputError
+
+    n, raw, no_llm = item
+    item_id: Any = None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if isinstance(data, dict):
+            item_id = data.get("id")
+        req = CritiqueRequest.model_validate(data)
+        return True, _BATCH_COACH.critique_request(req, no_llm=no_llm).model_dump_json() + "\n"
+    except UnicodeDecodeError:
+        code, message = "invalid_utf8", "line is not valid UTF-8"
+    except json.JSONDecodeError as exc:
+        code, message = "invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})"
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "line"
+        code, message = "invalid_request", f"{where}: {first['msg']}"
+    except InputError as exc:
+        code, message = "invalid_draft", str(exc)
+    error = {"line": n, "id": item_id, "error": {"code": code, "message": message}}
+    return False, json.dumps(error, ensure_ascii=False) + "\n"
 
 
 _KIND_STYLE = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from .analyzer import Analysis
 from .schemas import DevelopmentAction, DevelopmentType
@@ -44,13 +44,20 @@ class CatalogueEntry(BaseModel):
     progress_signal: Bilingual
     topics: Topics
     generic: bool = False
+    _compiled: re.Pattern[str] | None = PrivateAttr(default=None)
 
     def score(self, text: str) -> int:
         """How many topic keywords occur; English ones must start a word ("late" is not
         found in "template")."""
-        low = text.lower()
-        en = sum(1 for t in self.topics.en if re.search(r"(?<![a-z])" + re.escape(t.lower()), low))
+        en = len({m.group().lower() for m in self._en_pattern().finditer(text)})
         return en + sum(1 for t in self.topics.zh if t in text)
+
+    def _en_pattern(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            words = sorted({t.lower() for t in self.topics.en}, key=len, reverse=True)
+            alternation = "|".join(re.escape(w) for w in words) or "(?!)"
+            self._compiled = re.compile(rf"(?<![a-z])(?:{alternation})", re.IGNORECASE)
+        return self._compiled
 
     def to_action(self, lang: Lang, rationale: str) -> DevelopmentAction:
         return DevelopmentAction(

@@ -24,9 +24,8 @@ _EN_NUMBERS = {
 }
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
-_MONTHS = ("january february march april may june july august september october november "
-           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _ZH_NUM = re.compile(r"[零一二两三四五六七八九十百千]+(?=[个次项份家位名篇场天周月年号日小时分钟件单条版期台款张套笔批轮例倍季度%成])")
@@ -48,18 +47,7 @@ _ZH_TITLE = re.compile(r"《[^》]{1,40}》")
 
 # Capitalised words that start sentences or appear in feedback prose without naming anyone.
 _COMMON = frozenset(
-    """i i'm i've i'd i'll a an the this that these those there here he she they we you it his her
-    their our your its my me us them him please next going moving over during in on at by for
-    from with after before when while if as also and but or so however overall great good
-    excellent strong well thanks thank let let's keep continue try consider aim plan focus make
-    start stop share send schedule set write add use work take lead review ask agree book
-    one another some many most each every both all area areas strength strengths growth next
-    steps step action actions development example examples impact situation behaviour behavior
-    result results feedback note notes summary goal goals support timeline timeframe date
-    additionally furthermore moreover specifically finally first second third then now today
-    sbi kpi okr okrs hr ai q&a n/a ok okay faq manager employee team coin feedforward star
-    intent observation behaviours behaviors impacts request together whether never later further
-    other after""".split()
+    ["i", "i'm", "i've", "i'd", "i'll", "a", "an", "the", "this", "that", "these", "those", "there", "here", "he", "she", "they", "we", "you", "it", "his", "her", "their", "our", "your", "its", "my", "me", "us", "them", "him", "please", "next", "going", "moving", "over", "during", "in", "on", "at", "by", "for", "from", "with", "after", "before", "when", "while", "if", "as", "also", "and", "but", "or", "so", "however", "overall", "great", "good", "excellent", "strong", "well", "thanks", "thank", "let", "let's", "keep", "continue", "try", "consider", "aim", "plan", "focus", "make", "start", "stop", "share", "send", "schedule", "set", "write", "add", "use", "work", "take", "lead", "review", "ask", "agree", "book", "one", "another", "some", "many", "most", "each", "every", "both", "all", "area", "areas", "strength", "strengths", "growth", "next", "steps", "step", "action", "actions", "development", "example", "examples", "impact", "situation", "behaviour", "behavior", "result", "results", "feedback", "note", "notes", "summary", "goal", "goals", "support", "timeline", "timeframe", "date", "additionally", "furthermore", "moreover", "specifically", "finally", "first", "second", "third", "then", "now", "today", "sbi", "kpi", "okr", "okrs", "hr", "ai", "q&a", "n/a", "ok", "okay", "faq", "manager", "employee", "team", "coin", "feedforward", "star", "intent", "observation", "behaviours", "behaviors", "impacts", "request", "together", "whether", "never", "later", "further", "other", "after"]
 )
 _ALLOWED_ACRONYMS = frozenset({"SBI", "KPI", "KPIS", "OKR", "OKRS", "HR", "AI", "ASAP", "FYI",
                                "TBD", "COIN", "OK", "I"})
@@ -214,12 +202,27 @@ def _content_units(text: str) -> set[str]:
     return words
 
 
-def retention(rewrite: str, draft: str) -> Retention:
+MIN_UNITS_FOR_RATIO = 6
+"""Below this many content units the draft is too short for a kept-content ratio to mean
+anything ("Great job this year!" is all verdict, which the rewrite should replace)."""
+
+
+def retention(
+    rewrite: str, draft: str, *, replaceable: list[tuple[int, int]] | None = None
+) -> Retention:
     """Which facts of the draft a rewrite drops, and how much of its content it keeps.
+
+    Args:
+        rewrite: The generated text.
+        draft: The manager's draft.
+        replaceable: Spans of the draft the rewrite is meant to replace (vague verdicts,
+            labels, biased words): they do not count as content to keep.
 
     Placeholders do not count as keeping anything: a rewrite made only of slots has
     discarded the draft.
     """
+    for start, end in sorted(replaceable or [], reverse=True):
+        draft = draft[:start] + " " * (end - start) + draft[end:]
     body = strip_placeholders(rewrite)
     body_numbers = numbers(body)
     body_words = _words_lower(body)
@@ -228,5 +231,8 @@ def retention(rewrite: str, draft: str) -> Retention:
         if noun not in body_words and noun not in body:
             missing.append(noun)
     units = _content_units(draft)
-    kept = len(units & _content_units(body)) / len(units) if units else 1.0
+    if len(units) < MIN_UNITS_FOR_RATIO:
+        kept = 1.0
+    else:
+        kept = len(units & _content_units(body)) / len(units)
     return Retention(tuple(missing), round(kept, 3))

@@ -86,6 +86,13 @@ class Coach:
         return to_result(state, id=id, elapsed_ms=round((self.clock() - started) * 1000),
                          model=None if no_llm else self._model_name())
 
+    def warm_guidance_cache(self) -> None:
+        """Run every guidance query once, so later drafts never touch the store (and forked
+        batch workers share the answers)."""
+        from .graph.nodes.retrieve import warm_cache
+
+        warm_cache(self.context)
+
     def critique_request(self, req: CritiqueRequest, *, no_llm: bool = False) -> CritiqueResult:
         return self.critique(req.text, rating=req.rating, no_llm=no_llm, id=req.id)
 

@@ -11,12 +11,12 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from assistant.config import REPO_ROOT, Settings  # noqa: E402
-from assistant.development import load_catalogue  # noqa: E402
-from assistant.graph.context import Context  # noqa: E402
-from assistant.llm.fake import ScriptedModel, block_real_model_calls  # noqa: E402
-from assistant.prompts import PromptRenderer  # noqa: E402
-from assistant.service import Coach  # noqa: E402
+from assistant.config import REPO_ROOT, Settings
+from assistant.development import load_catalogue
+from assistant.graph.context import Context
+from assistant.llm.fake import ScriptedModel, block_real_model_calls
+from assistant.prompts import PromptRenderer
+from assistant.service import Coach
 
 
 @pytest.fixture(autouse=True)

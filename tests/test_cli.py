@@ -41,7 +41,7 @@ def test_critique_json_no_llm(tmp_path: Path) -> None:
     r = run("critique", str(draft), "--json", "--no-llm")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert RESULT_KEYS <= data.keys() and data["schema_version"] == 1
+    assert data.keys() >= RESULT_KEYS and data["schema_version"] == 1
     assert set(data["verdicts"]) == {"specific", "balanced", "actionable", "behavior_focused"}
     assert set(data["scores"]) == {"specificity", "balance", "actionability"}
     for f in data["findings"]:
@@ -120,3 +120,21 @@ def test_eval_prints_per_label_accuracy() -> None:
     data = json.loads(r.stdout)
     assert set(data["accuracy"]) == {"specific", "balanced", "actionable", "behavior_focused", "biased"}
     assert data["n"] >= 120
+
+
+def test_large_batch_runs_in_parallel_and_keeps_order(tmp_path: Path) -> None:
+    lines = []
+    for i in range(240):
+        if i == 100:
+            lines.append("{broken")
+        else:
+            text = "Great job!" if i % 2 else "小王上周把周报模板从10页压缩到2页。下月起每周五前提交。"
+            lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
+    f = tmp_path / "big.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run("critique", "--batch", str(f), "--no-llm")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(rows) == 240 and r.exit_code == 1
+    assert rows[100] == {"line": 101, "id": None, "error": rows[100]["error"]}
+    assert [row["id"] for k, row in enumerate(rows) if k != 100] == [k for k in range(240) if k != 100]
+    assert rows[0]["verdicts"]["specific"] and not rows[1]["verdicts"]["specific"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from assistant import factcheck
 from assistant.analyzer import analyze
 from assistant.graph.graph import route_after_retrieve
-from assistant.graph.nodes.verify import route_after_verify, violations
 from assistant.graph.nodes.critique import parse_reply
+from assistant.graph.nodes.verify import route_after_verify, violations
 from assistant.graph.state import CoachState
 from assistant.llm.errors import ModelOutputError, ModelTimeout, ModelUnavailable
 

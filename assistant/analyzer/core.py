@@ -258,13 +258,9 @@ def _document_findings(lang: str, clauses: list[Clause], specific: bool, has_str
     if rating is not None:
         n_pos = sum(c.strength for c in clauses)
         n_neg = sum(c.growth for c in clauses)
-        if rating >= 4 and n_neg > n_pos and n_neg >= 2:
+        if (rating >= 4 and n_neg > n_pos and n_neg >= 2) or (rating >= 4 and n_pos == 0 and n_neg >= 1):
             add("rating_mismatch", "rating_mismatch_high", rating=rating)
-        elif rating >= 4 and n_pos == 0 and n_neg >= 1:
-            add("rating_mismatch", "rating_mismatch_high", rating=rating)
-        elif rating <= 2 and n_pos > 0 and n_neg == 0:
-            add("rating_mismatch", "rating_mismatch_low", rating=rating)
-        elif rating <= 2 and n_pos >= 2 * max(n_neg, 1) + 1:
+        elif (rating <= 2 and n_pos > 0 and n_neg == 0) or (rating <= 2 and n_pos >= 2 * max(n_neg, 1) + 1):
             add("rating_mismatch", "rating_mismatch_low", rating=rating)
     return out
 

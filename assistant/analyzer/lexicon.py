@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from re import _constants as _C  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from re import _constants as _C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
@@ -47,54 +47,59 @@ class Entry:
         return any(p.search(sentence) for p in self.exclude)
 
 
-def _first_chars(items: Any) -> tuple[set[str] | None, bool]:
-    """Characters a parsed regex can start with (lower-cased), and whether it can match
-    empty. ``None`` means "could start anywhere" (no prefilter possible)."""
-    chars: set[str] = set()
+_ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
+_REPEATS = tuple(op for op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None))
+                 if op is not None)
+
+
+def _item_options(op: Any, av: Any, n: int) -> set[str] | None:
+    """Strings (up to ``n`` characters) one regex item can start with; None if unknown."""
+    if op is _C.LITERAL:
+        return {chr(av).lower()}
+    if op is _C.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is _C.LITERAL:
+                chars.add(chr(iav).lower())
+            elif iop is _C.RANGE and iav[1] - iav[0] <= 64:
+                chars.update(chr(c).lower() for c in range(iav[0], iav[1] + 1))
+            else:
+                return None
+        return chars
+    if op is _C.SUBPATTERN:
+        return _prefixes(list(av[-1]), n)
+    if op is _C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _prefixes(list(branch), n)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if op in _REPEATS:
+        lo, _hi, sub_items = av
+        sub = _prefixes(list(sub_items), n)
+        if sub is None:
+            return None
+        return sub | {""} if lo == 0 else sub
+    return None
+
+
+def _prefixes(items: list[Any], n: int) -> set[str] | None:
+    """Every match of ``items`` starts with one of the returned strings (each up to ``n``
+    characters; shorter where the pattern stops being literal). None: no usable prefix."""
+    results = {""}
     for op, av in items:
-        if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-            continue  # zero-width
-        if op is _C.LITERAL:
-            return chars | {chr(av).lower()}, False
-        if op is _C.IN:
-            for iop, iav in av:
-                if iop is _C.LITERAL:
-                    chars.add(chr(iav).lower())
-                elif iop is _C.RANGE and iav[1] - iav[0] <= 64:
-                    chars.update(chr(c).lower() for c in range(iav[0], iav[1] + 1))
-                else:
-                    return None, False
-            return chars, False
-        if op is _C.BRANCH:
-            nullable = False
-            for branch in av[1]:
-                sub, sub_null = _first_chars(branch)
-                if sub is None:
-                    return None, False
-                chars |= sub
-                nullable = nullable or sub_null
-            if not nullable:
-                return chars, False
+        if all(len(r) >= n for r in results):
+            break
+        if op in _ZERO_WIDTH:
             continue
-        if op is _C.SUBPATTERN:
-            sub, sub_null = _first_chars(av[-1])
-            if sub is None:
-                return None, False
-            chars |= sub
-            if not sub_null:
-                return chars, False
-            continue
-        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)):
-            lo, _hi, sub_items = av
-            sub, sub_null = _first_chars(sub_items)
-            if sub is None:
-                return None, False
-            chars |= sub
-            if lo > 0 and not sub_null:
-                return chars, False
-            continue
-        return None, False
-    return chars, True
+        options = _item_options(op, av, n)
+        if options is None or len(options) > 2000:
+            return results if all(results) else None
+        results = {r if len(r) >= n else (r + o)[:n] for r in results for o in options}
+        # An item that matched empty leaves r as is; later items extend it.
+    return results if all(results) else None
 
 
 def _letter_lookbehind(item: Any) -> bool:
@@ -134,21 +139,22 @@ class EntryIndex:
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
-        self._by_char: dict[str, list[tuple[Entry, re.Pattern[str]]]] = {}
-        self._word_start: dict[str, list[tuple[Entry, re.Pattern[str]]]] = {}
+        # Buckets keyed by the pattern's possible 1- or 2-character prefixes, separately for
+        # patterns that can only start at a word start (leading \b or letter guard).
+        self._buckets: dict[tuple[bool, str], list[tuple[Entry, re.Pattern[str]]]] = {}
         self._anywhere: list[tuple[Entry, re.Pattern[str]]] = []
         for entry in entries:
             for pattern in entry.patterns:
-                parsed = _parser.parse(pattern.pattern, pattern.flags)
-                chars, nullable = _first_chars(parsed)
-                if chars is None or nullable or not chars:
+                parsed = list(_parser.parse(pattern.pattern, pattern.flags))
+                keys = _prefixes(parsed, 2)
+                if keys is None or len(keys) > 120:
+                    keys = _prefixes(parsed, 1)
+                if not keys:
                     self._anywhere.append((entry, pattern))
                     continue
-                # Patterns that open with \b can only match where a word starts.
-                at_word = _starts_at_word(list(parsed))
-                target = self._word_start if at_word else self._by_char
-                for ch in chars:
-                    target.setdefault(ch, []).append((entry, pattern))
+                at_word = _starts_at_word(parsed)
+                for key in keys:
+                    self._buckets.setdefault((at_word, key), []).append((entry, pattern))
 
     def find(self, text: str) -> Iterator[tuple[Entry, Hit]]:
         """Yield (entry, hit) for the first match of every entry inside ``text``."""
@@ -159,13 +165,16 @@ class EntryIndex:
                 seen.add(entry.id)
                 yield entry, Hit(m.start(), m.end(), m.group())
         low = text.lower()
+        buckets = self._buckets
         prev_word = False
         for pos, ch in enumerate(low):
             word = ch.isascii() and (ch.isalnum() or ch == "_")
-            bucket = self._by_char.get(ch, [])
-            if word and not prev_word:
-                bucket = bucket + self._word_start.get(ch, [])
+            starts = word and not prev_word
             prev_word = word
+            pair = low[pos:pos + 2]
+            bucket = (buckets.get((False, ch), []) + buckets.get((False, pair), []))
+            if starts:
+                bucket += buckets.get((True, ch), []) + buckets.get((True, pair), [])
             if not bucket:
                 continue
             for entry, pattern in bucket:

@@ -24,17 +24,7 @@ _CLAUSE_SPLIT = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_EN = frozenset(
-    """a an the and or but so of to in on at for with from by as is are was were be been being
-    am do does did done has have had having it its this that these those there here he she they
-    him her them his hers their theirs you your yours we our us i me my mine who whom whose which
-    what when where why how not no nor very really quite just also too more most less much many
-    some any all each every other than then into onto over under about after before again further
-    once only own same such can could should would will shall may might must need needs needed
-    up down out off while because if though although however yet still even ever never always
-    often sometimes usually well better best good great lot lots bit way ways one ones get got
-    make made go going gone come came take took keep kept want like see seen know think feel
-    really overall generally things thing stuff time times year quarter month week day team
-    job work effort performance person people someone everyone anyone role level""".split()
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level"]
 )
 _NAME_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|主管|老师|师傅|姐|哥|同学|同志)"

@@ -77,6 +77,13 @@ def retrieve(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"guidance": guidance, "candidates": candidates}
 
 
+def warm_cache(ctx: Context) -> None:
+    """Answer every fixed guidance query now (there are a dozen)."""
+    for by_lang in QUERIES.values():
+        for query in by_lang.values():
+            _search(ctx, query, k=2)
+
+
 def _search(ctx: Context, query: str, *, k: int) -> list[PassageLike]:
     key = (query, k, None)
     if key not in ctx.cache:

@@ -25,7 +25,10 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     assert analysis is not None
     if state.rewrite_source != "model" or state.rewrite is None:
         return {}
-    problems = violations(state.rewrite, analysis.text)
+    replaceable = [(f.start, f.end) for f in analysis.findings
+                   if f.start is not None and f.end is not None and f.kind in REPLACEABLE]
+    replaceable += analysis.ignored_spans
+    problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
     if not problems:
         return {"violation": None}
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
@@ -39,13 +42,19 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     }
 
 
-def violations(rewrite: str, draft: str) -> str | None:
+REPLACEABLE = frozenset({"vague_language", "personality_label", "biased_language", "exhortation",
+                         "absolute_language"})
+"""Finding kinds whose words a rewrite is expected to replace rather than keep."""
+
+
+def violations(rewrite: str, draft: str, *,
+               replaceable: list[tuple[int, int]] | None = None) -> str | None:
     """Describe what is wrong with a rewrite, or None when it is acceptable."""
     problems = []
     if not rewrite.strip():
         return "the rewrite was empty"
     check = factcheck.check(rewrite, draft)
-    kept = factcheck.retention(rewrite, draft)
+    kept = factcheck.retention(rewrite, draft, replaceable=replaceable or [])
     if kept.missing_facts:
         problems.append(
             "it drops facts of the draft (" + ", ".join(kept.missing_facts) + "); keep them"
