@@ -216,8 +216,8 @@ def render(result: CritiqueResult, text: str) -> None:
         rw.highlight_regex(r"\[[^\[\]]+\]|【[^】]+】", "bold yellow")
         out.print(Panel(rw, title=f"Rewrite ({result.meta.rewrite_source})", title_align="left"))
     if result.degraded:
-        err.print("[yellow]degraded:[/] the model failed or was unavailable; the verdicts are "
-                  "unaffected.")
+        err.print("[yellow]degraded:[/] a model step failed or its output was rejected by the "
+                  "checks, so a fallback was used (see meta.notes); the verdicts are unaffected.")
 
 
 @app.command()
