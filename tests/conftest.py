@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from assistant.config import REPO_ROOT, Settings
 from assistant.development import load_catalogue
 from assistant.graph.context import Context
+from assistant.knowledge.store import Passage
 from assistant.llm.fake import ScriptedModel, block_real_model_calls
 from assistant.prompts import PromptRenderer
 from assistant.service import Coach
@@ -33,27 +33,18 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", model="embedded/test")
 
 
-@dataclass(frozen=True)
-class FakePassage:
-    text: str
-    source: str
-    title: str
-    heading: str | None
-    language: str
-    score: float
-
-
 class FakeRetriever:
     """Returns one canned passage per query and records the queries."""
 
     def __init__(self) -> None:
         self.queries: list[str] = []
 
-    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[FakePassage]:
+    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[Passage]:
         self.queries.append(query)
         n = len(self.queries)
-        return [FakePassage(f"Guidance text {n} about: {query}", f"guidance/g{n}.md",
-                            f"Guide {n}", f"Section {n}", "en", 0.9)]
+        return [Passage(id=f"g{n}", text=f"Guidance text {n} about: {query}",
+                        source=f"guidance/g{n}.md", title=f"Guide {n}", heading=f"Section {n}",
+                        language="en", score=0.9)]
 
 
 @pytest.fixture
