@@ -91,10 +91,10 @@ def critique(
     coach = _coach(settings, no_llm=no_llm)
     with err.status("Coaching..." if not no_llm else "Analyzing...", spinner="dots"):
         result = coach.critique(text, rating=rating, no_llm=no_llm)
-    if as_json:
-        out.print_json(result.model_dump_json()) if out.is_terminal else print(
-            result.model_dump_json()
-        )
+    if as_json and out.is_terminal:
+        out.print_json(result.model_dump_json())
+    elif as_json:
+        print(result.model_dump_json())
     else:
         render(result, text)
 

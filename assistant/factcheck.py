@@ -81,7 +81,7 @@ def strip_placeholders(text: str) -> str:
 
 
 def _zh_to_int(s: str) -> str:
-    total, section, num = 0, 0, 0
+    section, num = 0, 0
     units = {"十": 10, "百": 100, "千": 1000}
     for ch in s:
         if ch in _ZH_DIGITS:
@@ -89,8 +89,7 @@ def _zh_to_int(s: str) -> str:
         elif ch in units:
             section += (num or 1) * units[ch]
             num = 0
-    total = section + num
-    return str(total)
+    return str(section + num)
 
 
 def numbers(text: str) -> set[str]:

@@ -12,7 +12,7 @@ from .analyzer import ANALYZER_VERSION
 from .config import Settings
 from .development import load_catalogue
 from .graph.context import Context, Retriever
-from .graph.graph import build_graph
+from .graph.graph import graph
 from .graph.state import CoachInput, CoachState
 from .llm.gateway import ModelGateway
 from .prompts import PromptRenderer
@@ -40,9 +40,6 @@ class Coach:
 
     context: Context
     clock: Callable[[], float] = time.perf_counter
-
-    def __post_init__(self) -> None:
-        self._graph = build_graph()
 
     @classmethod
     def from_settings(
@@ -80,7 +77,7 @@ class Coach:
         validate_text(text, max_chars=self.context.settings.max_draft_chars)
         started = self.clock()
         no_llm = no_llm or self.context.model is None
-        state = self._graph.invoke(
+        state = graph.invoke(
             CoachInput(text=text, rating=rating, no_llm=no_llm), context=self.context
         )
         return to_result(state, id=id, elapsed_ms=round((self.clock() - started) * 1000),

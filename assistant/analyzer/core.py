@@ -105,12 +105,12 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
         clauses.extend(sent_clauses)
 
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]
-    personality = _personality_findings(text, analysed, lex, lang, clauses)
+    personality = _personality_findings(text, analysed, lex, lang)
     _label_polarity(personality, clauses)
     bias = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame(text, bias, clauses, lang))
+    findings.extend(_identity_blame(bias, clauses, lang))
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)
@@ -118,7 +118,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     actionable = any(c.next_step for c in clauses)
     behavior = not any(f.kind == "personality_label" for f in findings)
 
-    findings.extend(_span_findings(text, clauses, cues, lang, actionable))
+    findings.extend(_span_findings(text, clauses, cues, lang))
     findings.extend(
         _document_findings(lang, clauses, specific, has_strength, has_growth, actionable, rating)
     )
@@ -137,8 +137,8 @@ def _span(kind: str, start: int, end: int, text: str, message: str, suggestion: 
                    suggestion=suggestion, category=category)
 
 
-def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str,
-                          clauses: list[Clause]) -> list[Finding]:
+def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons,
+                          lang: str) -> list[Finding]:
     out: list[Finding] = []
     for sent in sentences:
         for entry, hit in lex.personality.find(sent.text):
@@ -184,8 +184,7 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
     return _dedupe(out)
 
 
-def _identity_blame(text: str, bias: list[Finding], clauses: list[Clause],
-                    lang: str) -> list[Finding]:
+def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str) -> list[Finding]:
     """Identity-coded language in a judgement labels the person too."""
     out: list[Finding] = []
     for f in bias:
@@ -216,8 +215,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _span_findings(text: str, clauses: list[Clause], cues: Any, lang: str,
-                   actionable: bool) -> list[Finding]:
+def _span_findings(text: str, clauses: list[Clause], cues: Any, lang: str) -> list[Finding]:
     out: list[Finding] = []
     for c in clauses:
         if not c.specific:

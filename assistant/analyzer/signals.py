@@ -164,7 +164,7 @@ def content_topic(text: str, cues: CueSet, remove: tuple[str, ...]) -> str:
     zh = _NAME_ZH.sub(" ", rest)
     zh = _VAGUE_VERBS_ZH.sub(" ", zh)
     zh = _FUNCTION_ZH.sub(" ", zh)
-    zh_runs = [r for r in re.findall(r"[\u4e00-\u9fff]{2,}", zh)]
+    zh_runs = re.findall(r"[\u4e00-\u9fff]{2,}", zh)
     return " ".join(words + zh_runs)
 
 
