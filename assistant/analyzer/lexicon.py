@@ -129,6 +129,10 @@ def _starts_at_word(items: list[Any]) -> bool:
     return False
 
 
+_Step = tuple["re.Pattern[str] | None", list[tuple[Entry, "re.Pattern[str]"]]]
+"""A guard (or None) and the patterns tried behind it."""
+
+
 class EntryIndex:
     """Finds labelled entries in a text.
 
@@ -155,6 +159,11 @@ class EntryIndex:
                 at_word = _starts_at_word(parsed)
                 for key in keys:
                     self._buckets.setdefault((at_word, key), []).append((entry, pattern))
+        # Many English entries share one long person-subject prefix ("she is", "Sam comes
+        # across as", intensifiers ...). Matching that shared prefix once per position, and
+        # skipping its ~40 patterns where it fails, is most of the analyzer's speed.
+        self._guards = _shared_prefix_guards([p for e in entries for p in e.patterns])
+        self._plans: dict[tuple[bool, str, str], list[_Step]] = {}
 
     def find(self, text: str) -> Iterator[tuple[Entry, Hit]]:
         """Yield (entry, hit) for the first match of every entry inside ``text``."""
@@ -165,25 +174,216 @@ class EntryIndex:
                 seen.add(entry.id)
                 yield entry, Hit(m.start(), m.end(), m.group())
         low = text.lower()
-        buckets = self._buckets
+        if len(low) != len(text):  # a few characters change length when lowered
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        plans = self._plans
         prev_word = False
         for pos, ch in enumerate(low):
             word = ch.isascii() and (ch.isalnum() or ch == "_")
-            starts = word and not prev_word
+            key = (word and not prev_word, ch, low[pos:pos + 2])
             prev_word = word
-            pair = low[pos:pos + 2]
-            bucket = (buckets.get((False, ch), []) + buckets.get((False, pair), []))
-            if starts:
-                bucket += buckets.get((True, ch), []) + buckets.get((True, pair), [])
-            if not bucket:
-                continue
-            for entry, pattern in bucket:
-                if entry.id in seen:
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = self._plan(*key)
+            for guard, members in plan:
+                if guard is not None and guard.match(text, pos) is None:
                     continue
-                m = pattern.match(text, pos)
-                if m and m.end() > m.start():
-                    seen.add(entry.id)
-                    yield entry, Hit(m.start(), m.end(), m.group())
+                for entry, pattern in members:
+                    if entry.id in seen:
+                        continue
+                    hit = pattern.match(text, pos)
+                    if hit and hit.end() > hit.start():
+                        seen.add(entry.id)
+                        yield entry, Hit(hit.start(), hit.end(), hit.group())
+
+    def _plan(self, starts: bool, ch: str, pair: str) -> list[_Step]:
+        """The patterns to try at a position, in bucket order, with patterns that share a
+        guard gathered behind it (the guard is matched once instead of once per pattern)."""
+        get = self._buckets.get
+        bucket = get((False, ch), []) + get((False, pair), [])
+        if starts:
+            bucket += get((True, ch), []) + get((True, pair), [])
+        plan: list[_Step] = []
+        groups: dict[int, list[tuple[Entry, re.Pattern[str]]]] = {}
+        for entry, pattern in bucket:
+            guard = self._guards.get(id(pattern))
+            if guard is None:
+                plan.append((None, [(entry, pattern)]))
+            elif id(guard) in groups:
+                groups[id(guard)].append((entry, pattern))
+            else:
+                groups[id(guard)] = [(entry, pattern)]
+                plan.append((guard, groups[id(guard)]))
+        return plan
+
+
+def _top_level_items(source: str) -> list[str]:
+    """Split a regex source into its top-level items (group, class, escape or character,
+    each with its quantifier). Returns [] for sources with a top-level alternation."""
+    items: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        start = i
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+        elif ch == "[":
+            i += 1
+            if i < n and source[i] == "^":
+                i += 1
+            if i < n and source[i] == "]":
+                i += 1
+            while i < n and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+            i += 1
+        elif ch == "(":
+            depth = 0
+            while i < n:
+                c = source[i]
+                if c == "\\":
+                    i += 2
+                    continue
+                if c == "[":
+                    i += 1
+                    if i < n and source[i] == "]":
+                        i += 1
+                    while i < n and source[i] != "]":
+                        i += 2 if source[i] == "\\" else 1
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        elif ch == "|":
+            return []
+        else:
+            i += 1
+        # quantifier, possibly lazy or possessive
+        if i < n and source[i] in "*+?":
+            i += 1
+        elif i < n and source[i] == "{":
+            close = source.find("}", i)
+            if close != -1 and all(c in "0123456789," for c in source[i + 1:close]):
+                i = close + 1
+        if i < n and source[i] in "?+" and source[i - 1] in "*+?}":
+            i += 1
+        items.append(source[start:i])
+    return items
+
+
+def _shared_prefix_guards(patterns: list[re.Pattern[str]]) -> dict[int, re.Pattern[str]]:
+    """Map patterns that share a long leading prefix (two top-level items, 40+ characters,
+    5+ patterns) to a compiled regex of that prefix: if it fails at a position, so do they.
+    Keyed by ``id``: hashing a compiled pattern hashes its whole program."""
+    by_prefix: dict[tuple[str, int], list[re.Pattern[str]]] = {}
+    for pattern in patterns:
+        items = _top_level_items(pattern.pattern)
+        if len(items) < 3:
+            continue
+        prefix = "".join(items[:2])
+        if len(prefix) >= 40:
+            by_prefix.setdefault((prefix, pattern.flags), []).append(pattern)
+    guards: dict[int, re.Pattern[str]] = {}
+    for (prefix, flags), members in by_prefix.items():
+        if len(members) >= 5:
+            guard = re.compile(prefix, flags)
+            guards.update((id(m), guard) for m in members)
+    return guards
+
+
+def _top_level_items(source: str) -> list[str]:
+    """Split a regex source into its top-level items (group, class, escape or character,
+    each with its quantifier). Returns [] for sources with a top-level alternation."""
+    items: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        start = i
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+        elif ch == "[":
+            i += 1
+            if i < n and source[i] == "^":
+                i += 1
+            if i < n and source[i] == "]":
+                i += 1
+            while i < n and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+            i += 1
+        elif ch == "(":
+            depth = 0
+            while i < n:
+                c = source[i]
+                if c == "\\":
+                    i += 2
+                    continue
+                if c == "[":
+                    i += 1
+                    if i < n and source[i] == "]":
+                        i += 1
+                    while i < n and source[i] != "]":
+                        i += 2 if source[i] == "\\" else 1
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        elif ch == "|":
+            return []
+        else:
+            i += 1
+        # quantifier, possibly lazy or possessive
+        if i < n and source[i] in "*+?":
+            i += 1
+        elif i < n and source[i] == "{":
+            close = source.find("}", i)
+            if close != -1 and all(c in "0123456789," for c in source[i + 1:close]):
+                i = close + 1
+        if i < n and source[i] in "?+" and source[i - 1] in "*+?}":
+            i += 1
+        items.append(source[start:i])
+    return items
+
+
+def _shared_prefix_guards(patterns: list[re.Pattern[str]]) -> dict[int, re.Pattern[str]]:
+    """Map patterns that share a long leading prefix (two top-level items, 40+ characters,
+    5+ patterns) to a compiled regex of that prefix: if it fails at a position, so do they.
+    Keyed by ``id``: hashing a compiled pattern hashes its whole program."""
+    by_prefix: dict[tuple[str, int], list[re.Pattern[str]]] = {}
+    for pattern in patterns:
+        items = _top_level_items(pattern.pattern)
+        if len(items) < 3:
+            continue
+        prefix = "".join(items[:2])
+        if len(prefix) >= 40:
+            by_prefix.setdefault((prefix, pattern.flags), []).append(pattern)
+    guards: dict[int, re.Pattern[str]] = {}
+    for (prefix, flags), members in by_prefix.items():
+        if len(members) >= 5:
+            guard = re.compile(prefix, flags)
+            guards.update((id(m), guard) for m in members)
+    return guards
+
+
+def _alternation(keys: set[str]) -> str:
+    """A regex matching any of ``keys``, grouped by first character so sre dispatches fast."""
+    by_first: dict[str, set[str]] = {}
+    for key in keys:
+        by_first.setdefault(key[0], set()).add(key[1:])
+    parts = []
+    for first, rests in sorted(by_first.items()):
+        tails = sorted((r for r in rests if r), key=lambda r: (-len(r), r))
+        if "" in rests or not tails:
+            parts.append(re.escape(first))  # the single character alone already triggers
+        else:
+            parts.append(re.escape(first) + "(?:" + "|".join(map(re.escape, tails)) + ")")
+    return "|".join(parts)
 
 
 class CueSet:

@@ -1,0 +1,57 @@
+"""The lexicon index's speed-ups (prefix buckets, shared-prefix guards) must not change what
+it finds: compare with a brute-force scan of every pattern at every position."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.analyzer.lexicon import Entry, EntryIndex, _top_level_items, load_lexicons
+
+DATASETS = Path(__file__).parent.parent / "evals" / "datasets"
+
+
+def _brute_force(entries: list[Entry], text: str) -> set[tuple[str, int]]:
+    """Earliest non-empty match of every entry, trying every pattern everywhere."""
+    found: dict[str, int] = {}
+    for entry in entries:
+        for pos in range(len(text)):
+            if any((m := p.match(text, pos)) and m.end() > m.start() for p in entry.patterns):
+                found[entry.id] = pos
+                break
+    return set(found.items())
+
+
+def _texts() -> list[str]:
+    lines = (DATASETS / "critique.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["text"] for line in lines[::6]]
+
+
+@pytest.mark.parametrize("name", ["personality", "bias"])
+def test_index_finds_what_brute_force_finds(name: str) -> None:
+    index: EntryIndex = getattr(load_lexicons(), name)
+    if name == "personality":
+        assert index._guards, "the person-subject prefix should be guarded"
+    for text in _texts():
+        # The index reports the first match per entry in scan order; compare entry and
+        # start, the part every rule downstream relies on.
+        got = {(e.id, h.start) for e, h in index.find(text)}
+        assert got == _brute_force(index.entries, text), text
+
+
+@pytest.mark.parametrize(
+    ("source", "items"),
+    [
+        (r"\bfoo(bar)?\b", [r"\b", "f", "o", "o", "(bar)?", r"\b"]),
+        (r"(?:a|b)+?[x\]y]{2,3}c", ["(?:a|b)+?", r"[x\]y]{2,3}", "c"]),
+        ("a|b", []),
+        (r"(a(b)c)\s+", ["(a(b)c)", r"\s+"]),
+    ],
+)
+def test_top_level_items(source: str, items: list[str]) -> None:
+    assert _top_level_items(source) == items
+    if items:
+        assert re.compile("".join(items)).pattern == source
