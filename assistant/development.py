@@ -7,6 +7,7 @@ may only tailor the wording of the chosen entries.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -78,6 +79,30 @@ def load_catalogue(path: Path) -> tuple[CatalogueEntry, ...]:
     return tuple(CatalogueEntry.model_validate(item) for item in raw)
 
 
+_Scorer = tuple[int, CatalogueEntry, Callable[[str], int]]
+_SCORERS: dict[int, tuple[tuple[CatalogueEntry, ...], list[_Scorer]]] = {}
+
+
+def _scorer(entry: CatalogueEntry) -> Callable[[str], int]:
+    """``entry.score`` with the pattern and keywords bound once (pydantic attribute access
+    on every entry for every growth area was most of ``select``)."""
+    pattern, zh = entry._en_pattern(), tuple(entry.topics.zh)
+
+    def score(text: str) -> int:
+        return len({m.group().lower() for m in pattern.finditer(text)}) + sum(t in text for t in zh)
+
+    return score
+
+
+def _scorers(catalogue: tuple[CatalogueEntry, ...]) -> list[_Scorer]:
+    """(index, entry, scorer) for the non-generic entries, built once per catalogue."""
+    cached = _SCORERS.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        scorers = [(i, e, _scorer(e)) for i, e in enumerate(catalogue) if not e.generic]
+        cached = _SCORERS[id(catalogue)] = (catalogue, scorers)
+    return cached[1]
+
+
 def select(analysis: Analysis, catalogue: tuple[CatalogueEntry, ...], *, k: int = 3) -> list[
     tuple[CatalogueEntry, str]
 ]:
@@ -90,9 +115,10 @@ def select(analysis: Analysis, catalogue: tuple[CatalogueEntry, ...], *, k: int 
     chosen: list[tuple[CatalogueEntry, str]] = []
     used: set[str] = set()
     used_types: set[str] = set()
+    scorers = _scorers(catalogue)
     for area in areas:
         ranked = sorted(
-            ((e.score(area), i, e) for i, e in enumerate(catalogue) if not e.generic),
+            ((score(area), i, e) for i, e, score in scorers),
             key=lambda t: (-t[0], t[1]),
         )
         for score, _, entry in ranked:

@@ -12,7 +12,7 @@ from .analyzer import ANALYZER_VERSION
 from .config import Settings
 from .development import load_catalogue
 from .graph.context import Context, Retriever
-from .graph.graph import graph
+from .graph.graph import graph, run_without_model
 from .graph.state import CoachInput, CoachState
 from .llm.gateway import ModelGateway
 from .prompts import PromptRenderer
@@ -77,9 +77,9 @@ class Coach:
         validate_text(text, max_chars=self.context.settings.max_draft_chars)
         started = self.clock()
         no_llm = no_llm or self.context.model is None
-        state = graph.invoke(
-            CoachInput(text=text, rating=rating, no_llm=no_llm), context=self.context
-        )
+        inp = CoachInput(text=text, rating=rating, no_llm=no_llm)
+        state = (run_without_model(inp, self.context) if no_llm
+                 else graph.invoke(inp, context=self.context))
         return to_result(state, id=id, elapsed_ms=round((self.clock() - started) * 1000),
                          model=None if no_llm else self._model_name())
 
