@@ -12,7 +12,7 @@ from .analyzer import ANALYZER_VERSION
 from .config import Settings
 from .development import load_catalogue
 from .graph.context import Context, Retriever
-from .graph.graph import graph, run_without_model
+from .graph.direct import run_without_model
 from .graph.state import CoachInput, CoachState
 from .llm.gateway import ModelGateway
 from .prompts import PromptRenderer
@@ -34,6 +34,25 @@ def validate_text(text: str, *, max_chars: int) -> str:
     return text
 
 
+def open_guidance(settings: Settings) -> Retriever:
+    """The guidance retriever: the Chroma store (built on first use when empty), behind a
+    file of remembered answers when the store is embedded, so repeated guidance queries
+    need neither Chroma nor the encoder. A Chroma server may change under us: no cache."""
+
+    def open_store() -> Retriever:
+        from .knowledge.store import KnowledgeStore
+
+        store = KnowledgeStore.from_settings(settings)
+        store.ensure_built([settings.knowledge_dir])
+        return store
+
+    if settings.chroma_host:
+        return open_store()
+    from .knowledge.answers import ANSWERS_FILE, CachedRetriever
+
+    return CachedRetriever(settings.chroma_dir / ANSWERS_FILE, open_store)
+
+
 @dataclass
 class Coach:
     """Runs drafts through the graph with one set of dependencies."""
@@ -53,11 +72,7 @@ class Coach:
     ) -> Coach:
         """Wire real dependencies: the knowledge store (built on first use) and the model."""
         if retriever is None and with_store:
-            from .knowledge.store import KnowledgeStore
-
-            store = KnowledgeStore.from_settings(settings)
-            store.ensure_built([settings.knowledge_dir])
-            retriever = store
+            retriever = open_guidance(settings)
         if model is None and with_model:
             from .llm.gateway import LiteLLMGateway
 
@@ -78,8 +93,12 @@ class Coach:
         started = self.clock()
         no_llm = no_llm or self.context.model is None
         inp = CoachInput(text=text, rating=rating, no_llm=no_llm)
-        state = (run_without_model(inp, self.context) if no_llm
-                 else graph.invoke(inp, context=self.context))
+        if no_llm:
+            state: Any = run_without_model(inp, self.context)
+        else:
+            from .graph.graph import graph  # LangGraph loads only when a model will run
+
+            state = graph.invoke(inp, context=self.context)
         return to_result(state, id=id, elapsed_ms=round((self.clock() - started) * 1000),
                          model=None if no_llm else self._model_name())
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from assistant import factcheck
 from assistant.analyzer import analyze
-from assistant.graph.graph import graph, route_after_retrieve, run_without_model
+from assistant.graph.direct import run_without_model
+from assistant.graph.graph import graph, route_after_retrieve
 from assistant.graph.nodes.critique import parse_reply
 from assistant.graph.nodes.verify import route_after_verify, violations
 from assistant.graph.state import CoachInput, CoachState

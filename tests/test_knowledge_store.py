@@ -371,3 +371,51 @@ def test_model_loads_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> Non
     for worker in workers:
         worker.join()
     assert len(built) == 1 and all(model is built[0] for model in seen)
+
+
+# --- remembered answers (assistant/knowledge/answers.py) ---------------------------------
+
+from assistant.knowledge.answers import CachedRetriever  # noqa: E402
+
+
+def test_cached_answers_skip_the_store_and_are_forgotten_on_ingest(
+    client: ClientAPI, tmp_path: Path
+) -> None:
+    answers = tmp_path / "chroma" / "answers.json"
+    store = KnowledgeStore(client=client, collection="guidance", answers_path=answers)
+    docs = tmp_path / "docs"
+    _write(docs / "guide.en.md", EN_GUIDE)
+    store.ingest([docs])
+    opened: list[int] = []
+
+    def open_store() -> KnowledgeStore:
+        opened.append(1)
+        return store
+
+    first = CachedRetriever(answers, open_store).search("situation behaviour impact", k=2)
+    assert first and len(opened) == 1 and answers.exists()
+    # A new process answers from the file without opening the store.
+    again = CachedRetriever(answers, open_store)
+    assert again.search("situation behaviour impact", k=2) == first
+    assert len(opened) == 1
+    # An ingest that changes nothing keeps the answers; one that changes the store drops them.
+    store.ingest([docs])
+    assert answers.exists()
+    _write(docs / "guide.zh.md", ZH_GUIDE)
+    store.ingest([docs])
+    assert not answers.exists()
+    # A running retriever notices and asks the store again rather than serve stale answers.
+    again.search("situation behaviour impact", k=2)
+    assert len(opened) == 2
+
+
+def test_unreadable_answers_file_is_ignored(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text("{not json", encoding="utf-8")
+
+    class Fixed:
+        def search(self, query: str, *, k: int = 4, language: str | None = None) -> list:  # type: ignore[type-arg]
+            return []
+
+    assert CachedRetriever(answers, Fixed).search("q") == []
+    assert answers.read_text(encoding="utf-8").startswith('{"format"')

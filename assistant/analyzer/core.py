@@ -14,6 +14,8 @@ from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
 from .signals import Clause, analyze_clause, sentence_evidence, split_clauses
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
+
 ANALYZER_VERSION = "1.0.0"
 
 _IDENTITY_CATEGORIES = {
@@ -64,7 +66,7 @@ class Analysis:
 @lru_cache(maxsize=1)
 def _messages() -> dict[str, Any]:
     with (Path(__file__).parent / "messages.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = yaml.load(fh, Loader=_YAML_LOADER)
     return data
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
+
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 # ASCII: CJK characters count as \w in Unicode mode, which would defeat \b around English
 # words inside Chinese prose ("请update一次pipeline").
@@ -421,7 +423,7 @@ class CueSet:
 
 def _load_yaml(name: str) -> Any:
     with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_YAML_LOADER)
 
 
 def _entries(name: str) -> list[Entry]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-import operator
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.runtime import Runtime
 
 from .context import Context
 from .nodes import analyze_draft, critique, development_actions, retrieve, rewrite, verify
@@ -41,33 +38,3 @@ def build_graph(checkpointer: Any = None) -> Any:
 
 graph = build_graph()
 """Module-level graph for ``langgraph dev`` (see langgraph.json)."""
-
-NO_MODEL_PATH = (analyze_draft, retrieve, development_actions, rewrite, verify)
-"""The nodes a ``no_llm`` run visits: route_after_retrieve skips the critique, rewrite builds
-the placeholder rewrite, and verify has nothing to check, so route_after_verify ends."""
-
-
-def _appending_fields() -> frozenset[str]:
-    hints = get_type_hints(CoachState, include_extras=True)
-    return frozenset(
-        name for name, hint in hints.items() if operator.add in get_args(hint)[1:]
-    )
-
-
-_APPEND = _appending_fields()
-
-
-def run_without_model(inp: CoachInput, context: Context) -> CoachState:
-    """Run the ``no_llm`` path by calling its nodes in order, without the Pregel scheduler.
-
-    Same nodes, same state and reducers as ``graph.invoke`` with ``no_llm=True`` (a test
-    keeps the two equal); it exists because the scheduler costs more per draft than the
-    analyzer itself, and batch and API ``no_llm`` traffic is all about throughput.
-    """
-    state = CoachState(**{f.name: getattr(inp, f.name) for f in dataclasses.fields(CoachInput)})
-    state.no_llm = True
-    runtime = Runtime(context=context)
-    for node in NO_MODEL_PATH:
-        for key, value in node(state, runtime).items():
-            setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
-    return state

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from assistant.knowledge.answers import ANSWERS_FILE, forget
 from assistant.knowledge.chunking import (
     CHUNKER_VERSION,
     Chunk,
@@ -32,6 +33,7 @@ from assistant.knowledge.embeddings import (
     encode,
     encode_passages,
 )
+from assistant.knowledge.passage import Passage
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -55,23 +57,6 @@ _SKIPPED_NAMES = frozenset({"README", "LICENSE", "CHANGELOG"})
 
 class KnowledgeStoreError(RuntimeError):
     """The collection exists but cannot serve this store (another embedding function)."""
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrieved chunk."""
-
-    id: str
-    text: str
-    """The chunk's body as written in the document (no title/heading prefix)."""
-    source: str
-    """Document path relative to the folder it was ingested from."""
-    title: str
-    heading: str | None
-    language: str
-    score: float
-    """Cosine similarity to the query: 1 - cosine distance, higher is closer."""
-    kind: str = ""
 
 
 @dataclass
@@ -99,13 +84,18 @@ class _Indexed:
 class KnowledgeStore:
     """Chunks of guidance documents in one Chroma collection, searchable by meaning."""
 
-    def __init__(self, *, client: ClientAPI, collection: str = "guidance") -> None:
+    def __init__(self, *, client: ClientAPI, collection: str = "guidance",
+                 answers_path: Path | None = None) -> None:
         """Open (or create) the collection, with the USE v3 embedding function.
+
+        ``answers_path``: remembered search answers (``answers.CachedRetriever``) that an
+        ingest which changes anything must forget.
 
         Raises:
             KnowledgeStoreError: The collection was created with another embedding function.
         """
         self._ef = UseMultilingualEmbeddingFunction()
+        self.answers_path = answers_path
         try:
             # No index configuration: Chroma takes the space from the function's
             # default_space() (cosine), which works for HNSW and SPANN servers alike.
@@ -142,7 +132,8 @@ class KnowledgeStore:
             client = chromadb.PersistentClient(
                 path=str(settings.chroma_dir), settings=chroma_settings
             )
-        return cls(client=client, collection=settings.collection)
+        return cls(client=client, collection=settings.collection,
+                   answers_path=settings.chroma_dir / ANSWERS_FILE)
 
     @property
     def collection(self) -> Collection:
@@ -224,6 +215,8 @@ class KnowledgeStore:
         stale = [i for i in dict.fromkeys(plan.stale_ids) if i not in pending]
         for start in range(0, len(stale), _PAGE):
             self._collection.delete(ids=stale[start : start + _PAGE])
+        if (chunks or stale) and self.answers_path is not None:
+            forget(self.answers_path)
         report.total_chunks = self.count()
         return report
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from ... import development, factcheck
 from ..context import Context
 from ..state import CoachState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 
 def development_actions(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -9,9 +9,8 @@ just the same.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
 from ... import factcheck
@@ -19,6 +18,9 @@ from ...llm.errors import ModelError
 from ..context import Context
 from ..state import CallRecord, CoachState, CritiqueOutput, TailoredAction
 from ._model import MAX_PROMPT_GUIDANCE, failure, prompt_vars
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
 _CRITIQUE = re.compile(r"CRITIQUE\s*[:：]\s*(.+?)(?=\n\s*ACTION\s*\d|\Z)", re.S | re.I)

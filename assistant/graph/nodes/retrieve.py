@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from ... import development
 from ...schemas import GuidancePassage
 from ..context import Context, PassageLike
 from ..state import CoachState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 # One query per weakness, in the language of the draft. Retrieval is cross-lingual, so an
 # English query still finds Chinese guidance when that is the better passage.

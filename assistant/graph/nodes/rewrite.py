@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from ...llm.errors import ModelError
 from ...placeholder import placeholder_rewrite
 from ..context import Context
 from ..state import CallRecord, CoachState
 from ._model import failure, prompt_vars
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 _PREAMBLE = re.compile(
     r"^\s*(here is|here's|below is|rewritten|revised|rewrite|改写后|修改后|以下是)[^\n:：]*[:：]\s*",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any, Literal
 
 from ... import factcheck
 from ...analyzer import analyze
 from ...placeholder import placeholder_rewrite
 from ..context import Context
 from ..state import CoachState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 MAX_REWRITE_ATTEMPTS = 2
 """The first rewrite plus one retry with the violation fed back."""

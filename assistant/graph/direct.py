@@ -1,0 +1,52 @@
+"""The ``no_llm`` path of the graph, run without LangGraph's scheduler.
+
+``graph.invoke(..., no_llm=True)`` visits analyze -> retrieve -> development_actions ->
+rewrite (the placeholder rewrite) -> verify (nothing to check) and ends. For batch and API
+traffic that costs more in scheduling (and importing LangGraph) than the analyzer itself,
+so this module calls the same nodes in the same order with the same state and reducers.
+``tests/test_graph.py`` keeps the two paths equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, get_args, get_type_hints
+
+from .context import Context
+from .nodes import analyze_draft, development_actions, retrieve, rewrite, verify
+from .state import CoachInput, CoachState
+
+NO_MODEL_PATH = (analyze_draft, retrieve, development_actions, rewrite, verify)
+"""The nodes a ``no_llm`` run visits, in order."""
+
+
+@dataclass(frozen=True)
+class DirectRuntime:
+    """The part of ``langgraph.runtime.Runtime`` the nodes use."""
+
+    context: Context
+    stream_writer: Callable[[Any], None] = lambda _chunk: None
+
+
+def _appending_fields() -> frozenset[str]:
+    hints = get_type_hints(CoachState, include_extras=True)
+    return frozenset(
+        name for name, hint in hints.items() if operator.add in get_args(hint)[1:]
+    )
+
+
+_APPEND = _appending_fields()
+
+
+def run_without_model(inp: CoachInput, context: Context) -> CoachState:
+    """Run the ``no_llm`` path: same nodes, state and reducers as the graph."""
+    state = CoachState(**{f.name: getattr(inp, f.name) for f in dataclasses.fields(CoachInput)})
+    state.no_llm = True
+    runtime: Any = DirectRuntime(context)
+    for node in NO_MODEL_PATH:
+        for key, value in node(state, runtime).items():
+            setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
+    return state
