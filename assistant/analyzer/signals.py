@@ -72,7 +72,15 @@ _NOT_A_GAP = re.compile(
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
-    r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进",
+    r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
+    # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
+    r"|\b(errors?|defects?|bugs?|incidents?|complaints?|escalations?|churn|attrition|shrink(age)?|"
+    r"downtime|costs?|latency|turnaround|lead time|cycle time|backlog|overtime|rework|returns|"
+    r"scrap|waste|no-shows?|absences?|variance)( rate| rates| count| time| times)?\b[^.!?]{0,40}?"
+    r"\b(dropped|fell|decreased|declined|went down|came down|was reduced|were reduced|shrank|"
+    r"halved|(is|are|was|were) (now )?down)\b"
+    r"|(差错|错误|出错|投诉|缺陷|故障|事故|返工|成本|耗时|流失|损耗|不良|延误|逾期|积压|加班|报错|bug|error)"
+    r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
 )
 _STOP_VERB = re.compile(
@@ -245,6 +253,7 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
 def _is_imperative(text: str, cues: CueSet) -> bool:
     head = _IMPERATIVE_LEAD.sub("", text, count=1)
     head = _VOCATIVE.sub("", head, count=1)
+    head = _TIME_LEAD.sub("", head, count=1)
     if _DECLARATIVE.match(head):
         return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
@@ -263,6 +272,11 @@ _VERB_SLOT_EN = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
+# "Next audit, send me ..." / "下次复盘，..." : a time lead before the imperative.
+_TIME_LEAD = re.compile(
+    r"^\s*((on|at|for|before|in|from|after) (the )?)?(next|each|every) (\w+ ){0,2}?\w+\s*[,，]\s*",
+    re.IGNORECASE | re.ASCII,
+)
 _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
                           re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
