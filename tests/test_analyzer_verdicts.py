@@ -51,6 +51,22 @@ CASES: list[tuple[str, dict[str, bool], bool]] = [
     ("小王和老张上周一起完成了机房搬迁。", {S: True}, False),
     # Aggressive about a timeline is not about a person.
     ("The aggressive timeline slipped by two weeks.", {}, False),
+    # A bad quantity going down is an achievement (a strength), not an area to improve.
+    ("Defects in her module fell from 40 to 12 this half. Her design docs arrive late; "
+     "send the next one by March 3.", {S: True, B: True, A: True}, False),
+    ("工单差错率从1.2%降到0.3%。不足是周报经常迟交，下周起每周五下班前提交。",
+     {S: True, B: True, A: True}, False),
+    # Beating a plan by a margin and "Over the past year" are not deadlines.
+    ("The store beat its sales plan by 8% over the past year.", {S: True}, False),
+    # A time lead before an imperative is still a next step.
+    ("Next audit, send me a draft of the findings within five working days.", {A: True}, False),
+    # Trait idioms and nouns label the person; sales and product jargon does not.
+    ("He lacks drive and rubs people the wrong way.", {F: False}, False),
+    ("She is a breath of fresh air.", {F: False}, False),
+    ("他这个季度打了200通 cold call，拿下了3个新客户。", {F: True}, False),
+    ("年轻化产品线7月上市，首月销量4万台。", {F: True}, False),
+    ("The client is high-maintenance, and he handled 40 change requests without a slip.",
+     {F: True}, False),
 ]
 
 
