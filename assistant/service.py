@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analyzer import ANALYZER_VERSION
 from .config import Settings
@@ -17,6 +17,9 @@ from .graph.state import CoachInput, CoachState
 from .llm.gateway import ModelGateway
 from .prompts import PromptRenderer
 from .schemas import CritiqueRequest, CritiqueResult, RunMeta
+
+if TYPE_CHECKING:
+    from .knowledge.store import KnowledgeStore
 
 
 class InputError(ValueError):
@@ -39,7 +42,7 @@ def open_guidance(settings: Settings) -> Retriever:
     file of remembered answers when the store is embedded, so repeated guidance queries
     need neither Chroma nor the encoder. A Chroma server may change under us: no cache."""
 
-    def open_store() -> Retriever:
+    def open_store() -> KnowledgeStore:
         from .knowledge.store import KnowledgeStore
 
         store = KnowledgeStore.from_settings(settings)

@@ -13,12 +13,20 @@ from ..prompts import PromptRenderer
 
 
 class PassageLike(Protocol):
-    text: str
-    source: str
-    title: str
-    heading: str | None
-    language: str
-    score: float
+    """A retrieved passage (read-only view)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def heading(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def score(self) -> float: ...
 
 
 class Retriever(Protocol):
