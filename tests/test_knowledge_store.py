@@ -419,3 +419,13 @@ def test_unreadable_answers_file_is_ignored(tmp_path: Path) -> None:
 
     assert CachedRetriever(answers, Fixed).search("q") == []
     assert answers.read_text(encoding="utf-8").startswith('{"format"')
+
+
+def test_same_document_in_two_folders_is_returned_once(store: KnowledgeStore, tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "guide.en.md", EN_GUIDE)
+    _write(tmp_path / "b" / "guide.en.md", EN_GUIDE)
+    store.ingest([tmp_path / "a"])
+    store.ingest([tmp_path / "b"])
+    hits = store.search("situation behaviour impact", k=3)
+    keys = [(h.source, h.heading, h.text) for h in hits]
+    assert len(hits) == 3 and len(set(keys)) == 3

@@ -256,7 +256,9 @@ class KnowledgeStore:
 
         result = self._collection.query(
             query_embeddings=encode([query]),
-            n_results=k,
+            # Room for duplicates: the same document ingested from two folders (a second
+            # checkout, a copy in an HR folder) must not crowd out other passages.
+            n_results=k * 3,
             where=cast("Where | None", where),
             include=["documents", "metadatas", "distances"],
         )
@@ -280,7 +282,10 @@ class KnowledgeStore:
             )
         ]
         passages.sort(key=lambda p: p.score, reverse=True)
-        return passages
+        unique: dict[tuple[str, str | None, str], Passage] = {}
+        for p in passages:
+            unique.setdefault((p.source, p.heading, p.text), p)
+        return list(unique.values())[:k]
 
     def _plan_root(
         self, root: Path, files: list[Path], sweep_prefix: str | None, plan: _Plan
