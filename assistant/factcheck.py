@@ -235,3 +235,60 @@ def retention(
     else:
         kept = len(units & _content_units(body)) / len(units)
     return Retention(tuple(missing), round(kept, 3))
+
+
+_ZH_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_EN_NUMBER_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(_EN_NUMBERS) + r")(?![A-Za-z])",
+                             re.IGNORECASE)
+
+
+def replace_fabrications(text: str, fabricated: tuple[str, ...]) -> str:
+    """Turn each invented fact in ``text`` into a bracketed placeholder for the manager.
+
+    ``fabricated`` comes from ``check``: normalised numbers and lower-cased names. Text
+    inside existing placeholders is left alone. Used before spending a model retry on a
+    rewrite whose only fault is an invented detail.
+    """
+    if not fabricated:
+        return text
+    zh = bool(_ZH_CHAR.search(text))
+    label = {"number": "[数字]" if zh else "[number]", "date": "[日期]" if zh else "[date]",
+             "name": "[名称]" if zh else "[name]"}
+    wanted = set(fabricated)
+    pieces: list[str] = []
+    last = 0
+    for ph in [*_PLACEHOLDER.finditer(text), None]:
+        end = ph.start() if ph is not None else len(text)
+        pieces.append(_replace_in(text[last:end], wanted, label))
+        if ph is not None:
+            pieces.append(ph.group())
+            last = ph.end()
+    merged = "".join(pieces)
+    for ph in set(label.values()):  # "Project Falcon" -> one [name], not two
+        merged = re.sub(rf"{re.escape(ph)}(?:\s*{re.escape(ph)})+", ph, merged)
+    return merged
+
+
+def _replace_in(segment: str, wanted: set[str], label: dict[str, str]) -> str:
+    def number(m: re.Match[str]) -> str:
+        return label["number"] if m.group().replace(",", "").rstrip(".") in wanted else m.group()
+
+    def zh_number(m: re.Match[str]) -> str:
+        return label["number"] if _zh_to_int(m.group()) in wanted else m.group()
+
+    def word_number(m: re.Match[str]) -> str:
+        return label["number"] if _EN_NUMBERS[m.group().lower()] in wanted else m.group()
+
+    segment = _DIGITS.sub(number, segment)
+    segment = _ZH_NUM.sub(zh_number, segment)
+    segment = _EN_NUMBER_WORD.sub(word_number, segment)
+    for fact in wanted:
+        if not fact or fact.isdigit() or re.fullmatch(r"[\d.]+", fact):
+            continue
+        kind = "date" if fact in _MONTHS or fact in _WEEKDAYS else "name"
+        if _ZH_CHAR.search(fact):
+            segment = segment.replace(fact, label[kind])
+        else:
+            segment = re.sub(rf"(?<![A-Za-z]){re.escape(fact)}(?![A-Za-z])", label[kind], segment,
+                             flags=re.IGNORECASE)
+    return segment

@@ -54,3 +54,19 @@ def test_retention_catches_a_rewrite_that_drops_the_draft() -> None:
         "Sarah rewrote the onboarding guide in March, cutting setup from two days to four "
         "hours. Her weekly reports were late; next step: send them by [date].", DRAFT)
     assert faithful.missing_facts == () and faithful.content_kept > 0.8
+
+
+def test_invented_details_become_placeholders() -> None:
+    draft = "Priya rewrote the onboarding guide in March, cutting setup from two days to four hours."
+    made_up = ("In April Priya and Jonathan cut setup by 75% on Project Falcon [example: impact]. "
+               "She cut setup from two days to 4 hours.")
+    fixed = factcheck.replace_fabrications(made_up, factcheck.check(made_up, draft).fabricated)
+    assert factcheck.check(fixed, draft).ok
+    assert fixed.startswith("In [date] Priya and [name] cut setup by [number]% on [name] ")
+    assert "[example: impact]" in fixed and "4 hours" in fixed  # "4" == "four": kept
+    zh_draft = "小王三月把对账时间从五天缩短到两天。"
+    zh_made_up = "小王在4月带领老张把对账时间缩短了七成，从五天缩短到两天。"
+    zh_fixed = factcheck.replace_fabrications(
+        zh_made_up, factcheck.check(zh_made_up, zh_draft).fabricated)
+    assert factcheck.check(zh_fixed, zh_draft).ok
+    assert zh_fixed == "小王在[数字]月带领[名称]把对账时间缩短了[数字]成，从五天缩短到两天。"

@@ -99,6 +99,15 @@ def test_fabrication_retried_once_then_accepted(make_coach) -> None:  # type: ig
     assert not r.degraded
 
 
+def test_invented_detail_alone_is_repaired_without_a_retry(make_coach) -> None:  # type: ignore[no-untyped-def]
+    invented = GOOD_REWRITE.replace("In March, Priya", "In March, Priya and Jonathan")
+    coach, model = make_coach([critique_reply(), invented])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 2 and r.meta.rewrite_source == "model"
+    assert r.rewrite == GOOD_REWRITE.replace("In March, Priya", "In March, Priya and [name]")
+    assert any("jonathan" in n for n in r.meta.notes) and not r.degraded
+
+
 def test_fabrication_twice_falls_back_to_placeholder(make_coach) -> None:  # type: ignore[no-untyped-def]
     coach, model = make_coach([critique_reply(), FABRICATED, FABRICATED])
     r = coach.critique(DRAFT)

@@ -32,6 +32,15 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
     if not problems:
         return {"violation": None}
+    invented = factcheck.check(state.rewrite, analysis.text).fabricated
+    if invented:
+        # An invented detail alone does not need a second generation: turn it into a
+        # placeholder for the manager, and accept the rewrite if nothing else is wrong.
+        repaired = factcheck.replace_fabrications(state.rewrite, invented)
+        if violations(repaired, analysis.text, replaceable=replaceable) is None:
+            return {"rewrite": repaired, "violation": None,
+                    "notes": [f"verify: invented details replaced by placeholders: "
+                              f"{', '.join(invented)}"]}
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
     return {
