@@ -264,8 +264,8 @@ def replace_fabrications(text: str, fabricated: tuple[str, ...]) -> str:
             pieces.append(ph.group())
             last = ph.end()
     merged = "".join(pieces)
-    for ph in set(label.values()):  # "Project Falcon" -> one [name], not two
-        merged = re.sub(rf"{re.escape(ph)}(?:\s*{re.escape(ph)})+", ph, merged)
+    for slot in set(label.values()):  # "Project Falcon" -> one [name], not two
+        merged = re.sub(rf"{re.escape(slot)}(?:\s*{re.escape(slot)})+", slot, merged)
     return merged
 
 
