@@ -292,3 +292,28 @@ def _replace_in(segment: str, wanted: set[str], label: dict[str, str]) -> str:
             segment = re.sub(rf"(?<![A-Za-z]){re.escape(fact)}(?![A-Za-z])", label[kind], segment,
                              flags=re.IGNORECASE)
     return segment
+
+
+_FACT_NUMBER = re.compile(
+    r"[$¥€£]?\d+(?:[.,:/-]\d+)*\s?(?:%|[kKmMbB](?![A-Za-z])|万|亿|个百分点|月\d+[日号]|[月日号天周年]|"
+    r"小时|分钟|次|个|件|人|元|percent\b|points?\b|hours?\b|days?\b|weeks?\b|months?\b)?"
+)
+
+
+def key_facts(draft: str, *, limit: int = 10) -> list[str]:
+    """The draft's facts as written (numbers with their units, names, dates), in order:
+    listed in the rewrite prompt so a small model keeps them instead of dropping them."""
+    found: list[tuple[int, str]] = []
+    body = strip_placeholders(draft)
+    found += [(m.start(), m.group().strip()) for m in _FACT_NUMBER.finditer(body)]
+    nouns = {n for n in proper_nouns(body) if not n.startswith("?")}
+    for m in _EN_WORD.finditer(body):
+        if m.group().lower() in nouns and m.group()[:1].isupper():
+            found.append((m.start(), m.group()))
+    found += [(m.start(), m.group()) for m in _ZH_NAME.finditer(body)]
+    found += [(m.start(), m.group()) for m in _ZH_TITLE.finditer(body)]
+    out: list[str] = []
+    for _, fact in sorted(found):
+        if fact and fact not in out and not any(fact in o for o in out):
+            out.append(fact)
+    return out[:limit]

@@ -70,3 +70,10 @@ def test_invented_details_become_placeholders() -> None:
         zh_made_up, factcheck.check(zh_made_up, zh_draft).fabricated)
     assert factcheck.check(zh_fixed, zh_draft).ok
     assert zh_fixed == "小王在[数字]月带领[名称]把对账时间缩短了[数字]成，从五天缩短到两天。"
+
+
+def test_key_facts_keep_surface_forms_in_order() -> None:
+    assert factcheck.key_facts("小王在9月20日上线，差错率从0.8%降到0.1%。") == [
+        "小王", "9月20日", "0.8%", "0.1%"]
+    facts = factcheck.key_facts("In March Priya cut setup by 75% at Acme.")
+    assert facts == ["March", "Priya", "75%", "Acme"]

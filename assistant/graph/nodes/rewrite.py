@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import factcheck
 from ...llm.errors import ModelError
 from ...placeholder import placeholder_rewrite
 from ..context import Context
@@ -29,6 +30,7 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"rewrite": placeholder_rewrite(analysis), "rewrite_source": "placeholder"}
     variables = prompt_vars(analysis, state.guidance)
     variables["violation"] = state.violation
+    variables["facts"] = factcheck.key_facts(analysis.text)
     try:
         gen = ctx.model.generate(
             system=ctx.prompts.render("system", **variables),
