@@ -1,0 +1,93 @@
+"""``report.html`` for an eval run: tables, thresholds and inline SVG charts, no network."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from . import svg
+from .base import CaseRow
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The report templates (autoescaped; StrictUndefined so a missing value fails)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    return env
+
+
+def _num(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value != int(value) or abs(value) < 1 else f"{value:g}"
+    return str(value)
+
+
+def chart_svg(chart: dict[str, Any]) -> Markup:
+    """Draw one chart record (``base.Chart`` as a dict)."""
+    kind, title, data = chart["kind"], chart["title"], chart["data"]
+    if kind == "confusion":
+        return Markup(svg.confusion(title, data["tp"], data["fp"], data["tn"], data["fn"]))
+    if kind == "histogram":
+        return Markup(svg.histogram(title, data["edges"], data["series"],
+                                    unit=data.get("unit", "")))
+    if kind == "bars":
+        return Markup(svg.bars(title, data["categories"], data["series"],
+                               vmax=data.get("vmax")))
+    raise ValueError(f"unknown chart kind {kind!r}")
+
+
+def breakdown_chart(title: str, table: dict[str, dict[str, float]]) -> Markup:
+    """Bars per metric (categories) and language (series) for a per-language table."""
+    langs = list(table)
+    metrics = [m for m in next(iter(table.values()), {}) if m != "n"]
+    series = {lang: [table[lang].get(m, float("nan")) for m in metrics] for lang in langs}
+    short = [m.split(".")[-1] for m in metrics]
+    finite = [v for vals in series.values() for v in vals if not math.isnan(v)]
+    vmax = 1.0 if finite and max(finite) <= 1.0 else None
+    return Markup(svg.bars(title, short, series, vmax=vmax))
+
+
+def latency_chart(rows: Sequence[CaseRow]) -> Markup:
+    """Histogram of per-case latency, one series per suite."""
+    series: dict[str, list[float]] = {}
+    for r in rows:
+        series.setdefault(r.suite, []).append(r.latency_ms)
+    values = [v for vals in series.values() for v in vals]
+    if not values:
+        return Markup("")
+    return Markup(svg.histogram("latency per case (ms)", svg.latency_edges(values), series))
+
+
+def render_run(summary: dict[str, Any], rows: Sequence[CaseRow]) -> str:
+    """The run report as a standalone HTML page."""
+    suites = []
+    for name, s in summary["suites"].items():
+        failed = [r for r in rows if r.suite == name and not r.passed]
+        suites.append({
+            "name": name,
+            "s": s,
+            "charts": [chart_svg(c) for c in s["charts"]],
+            "breakdown": [(t, tbl, breakdown_chart(t, tbl)) for t, tbl in s["breakdown"].items()],
+            "failed": failed[:50],
+            "n_failed": len(failed),
+        })
+    return environment().get_template("report.html.j2").render(
+        summary=summary, suites=suites, latency=latency_chart(rows)
+    )
