@@ -22,7 +22,9 @@ from pydantic import BaseModel, ValidationError
 from ..config import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
+    from ..graph.context import Retriever
     from ..llm.gateway import ModelGateway
+    from ..service import Coach
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -161,6 +163,8 @@ class RunContext:
     settings: Settings
     clock: Clock = field(default_factory=Clock)
     progress: Progress = field(default_factory=NullProgress)
+    retriever: Retriever | None = None
+    """Guidance retriever for model-backed suites; ``None`` opens the configured store."""
     model_factory: Callable[[], ModelGateway] | None = None
     """Builds the model gateway on first use; ``None`` means no model is available."""
     datasets: dict[str, Path] = field(default_factory=dict)
@@ -182,6 +186,13 @@ class RunContext:
         return self._model
 
 
+def make_coach(ctx: RunContext) -> Coach:
+    """A coach wired to the run's model (and retriever, when the context has one)."""
+    from ..service import Coach
+
+    return Coach.from_settings(ctx.settings, model=ctx.model(), retriever=ctx.retriever)
+
+
 class Suite(Protocol):
     """An evaluation suite, registered by name."""
 
@@ -190,6 +201,23 @@ class Suite(Protocol):
     description: str
 
     def run(self, ctx: RunContext) -> SuiteResult: ...
+
+
+def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    """Cost in USD from LiteLLM's bundled price map; 0.0 for models it has no price for
+    (the embedded model, local servers)."""
+    if not prompt_tokens and not completion_tokens:
+        return 0.0
+    from ..llm.gateway import import_litellm
+
+    lm = import_litellm()
+    try:
+        prompt_cost, completion_cost = lm.cost_per_token(
+            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+    except Exception:  # LiteLLM raises a bare Exception for unmapped models
+        return 0.0
+    return float(prompt_cost) + float(completion_cost)
 
 
 def dumps(data: Any, *, indent: int | None = None) -> str:

@@ -37,23 +37,6 @@ def code_version() -> str:
         return "unknown"
 
 
-def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    """Cost in USD from LiteLLM's bundled price map; 0.0 for models it has no price for
-    (the embedded model, local servers)."""
-    if not prompt_tokens and not completion_tokens:
-        return 0.0
-    from ..llm.gateway import import_litellm
-
-    lm = import_litellm()
-    try:
-        prompt_cost, completion_cost = lm.cost_per_token(
-            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
-        )
-    except Exception:  # LiteLLM raises a bare Exception for unmapped models
-        return 0.0
-    return float(prompt_cost) + float(completion_cost)
-
-
 @dataclass
 class RunSummary:
     """A finished run, as written to ``summary.json``."""
