@@ -6,13 +6,16 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from . import svg
 from .base import CaseRow
+
+if TYPE_CHECKING:
+    from .audit import AuditResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -90,4 +93,28 @@ def render_run(summary: dict[str, Any], rows: Sequence[CaseRow]) -> str:
         })
     return environment().get_template("report.html.j2").render(
         summary=summary, suites=suites, latency=latency_chart(rows)
+    )
+
+
+def render_audit(result: AuditResult, *, source: str, generated_at: str) -> str:
+    """The audit report as a standalone HTML page."""
+    from .audit import FLAGS, RATES
+
+    shown = result.groups[:12]
+    group_chart = Markup(svg.bars(
+        f"share of reviews per {result.group_by or 'group'} (largest {len(shown)})",
+        [g.name for g in shown],
+        {flag: [g.rate(flag) for g in shown] for flag in FLAGS},
+        vmax=1.0, width=max(560, 90 * len(shown)),
+    ))
+    demo_chart = Markup("")
+    if result.demographic_groups:
+        demo_chart = Markup(svg.bars(
+            f"rates by {result.demographic}", list(RATES),
+            {g.name: [g.rate(f) for f in RATES.values()] for g in result.demographic_groups},
+            vmax=1.0, width=720,
+        ))
+    return environment().get_template("audit.html.j2").render(
+        r=result, source=source, generated_at=generated_at, flags=FLAGS,
+        group_chart=group_chart, demo_chart=demo_chart,
     )
