@@ -3,8 +3,8 @@
 Every gendered term is swapped in one pass (he -> she and she -> he together), keeping
 capitalisation. Only neutral referents are swapped: pronouns, titles, family roles and
 given names. Words that are themselves identity-coded and flagged by the analyzer for a
-reason (``girl``, ``小姑娘``, ``女强人``, ``office mom``) are left alone, since swapping them would change
-what the text says, not just who it is about.
+reason (``girl``, ``小姑娘``, ``女强人``, ``office mom``) are left alone, since swapping
+them would change what the text says, not just who it is about.
 
 ``python -m assistant.evals.counterfactual`` regenerates the ``generated`` pairs of
 ``evals/datasets/fairness.jsonl`` from the development drafts, keeping the hand-written ones.
@@ -89,11 +89,16 @@ _ZH_WORD = re.compile("|".join(sorted(_ZH, key=len, reverse=True)))
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z'-]*)")
 # After these, "her" is an object pronoun ("told her the plan"), not a determiner.
 _NOT_NOUN = frozenset(
-    "a an the and or but to for with on in at about that this these those from of by as if "
-    "so than then when while because since until after before into onto over under up down "
-    "out off again also too very more most know when how what why who whom feedback "
-    "is was are were be been will would can could should may might must do does did "
-    "his her their my your our its him them me us it".split()
+    [
+        "a", "an", "the", "and", "or", "but", "to", "for", "with", "on", "in", "at", "about",
+        "that", "this", "these", "those", "from", "of", "by", "as", "if", "so", "than", "then",
+        "when", "while", "because", "since", "until", "after", "before", "into", "onto", "over",
+        "under", "up", "down", "out", "off", "again", "also", "too", "very", "more", "most",
+        "know", "when", "how", "what", "why", "who", "whom", "feedback", "is", "was", "are",
+        "were", "be", "been", "will", "would", "can", "could", "should", "may", "might", "must",
+        "do", "does", "did", "his", "her", "their", "my", "your", "our", "its", "him", "them",
+        "me", "us", "it"
+    ]
 )
 
 

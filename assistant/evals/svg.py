@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#3b6ea5", "#d08c2f", "#4c9a5b", "#b5475b", "#7a5aa6", "#5f8f9b")
@@ -46,7 +46,7 @@ def confusion(title: str, tp: int, fp: int, tn: int, fn: int) -> str:
     return "".join(parts)
 
 
-def bars(title: str, categories: Sequence[str], series: dict[str, Sequence[float]],
+def bars(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]],
          *, vmax: float | None = None, width: int = 560) -> str:
     """Grouped vertical bars: one group per category, one bar per series."""
     height, top, bottom, left = 220, 28, 46, 36
@@ -80,7 +80,7 @@ def bars(title: str, categories: Sequence[str], series: dict[str, Sequence[float
     return "".join(parts)
 
 
-def histogram(title: str, edges: Sequence[float], series: dict[str, Sequence[float]],
+def histogram(title: str, edges: Sequence[float], series: Mapping[str, Sequence[float]],
               *, unit: str = "", width: int = 560) -> str:
     """A histogram of raw values per series over shared bins."""
     from .scorers import histogram as counts_of

@@ -73,8 +73,8 @@ def test_promptfoo_round_trip(tmp_path: Path) -> None:
 def test_promptfoo_import_reads_asserts_and_reports_skips(tmp_path: Path) -> None:
     asserts = [{"type": "javascript", "value": f"JSON.parse(output).verdicts.{k} === true"}
                for k in ("specific", "balanced", "actionable", "behavior_focused")]
-    asserts.append({"type": "javascript", "value":
-                    "JSON.parse(output).findings.some(f => f.kind === 'biased_language') === false"})
+    biased = "JSON.parse(output).findings.some(f => f.kind === 'biased_language') === false"
+    asserts.append({"type": "javascript", "value": biased})
     src = tmp_path / "t.yaml"
     src.write_text(yaml.safe_dump({"tests": [
         {"description": "hand", "vars": {"input": "他上周把周报压缩到2页，下月起每周五提交。"},

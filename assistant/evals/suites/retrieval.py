@@ -8,6 +8,7 @@ chunks, which is how a cross-language case (English query, Chinese-only guidance
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -102,13 +103,14 @@ class RetrievalSuite:
         client.delete_collection(store.collection.name)
         result.metrics.update(_metrics("", ranked, cases))
         table: dict[str, dict[str, float]] = {}
-        for label, keep in [
+        slices: list[tuple[str, Callable[[RetrievalCase], bool]]] = [
             ("en", lambda c: c.language == "en"),
             ("zh", lambda c: c.language == "zh"),
             ("same", lambda c: c.direction == "same"),
             ("cross", lambda c: c.direction == "cross"),
             ("any", lambda c: c.direction == "any"),
-        ]:
+        ]
+        for label, keep in slices:
             idx = [i for i, c in enumerate(cases) if keep(c)]
             if not idx:
                 continue
