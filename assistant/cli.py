@@ -10,12 +10,12 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperGroup
 from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from .config import Settings, get_settings
 from .schemas import CritiqueRequest, CritiqueResult
