@@ -39,8 +39,9 @@ class _EvalGroup(TyperGroup):
 
 eval_app = typer.Typer(
     cls=_EvalGroup,
-    help="Offline evaluation suites: coach eval [SUITE ...] [--model M] [--out DIR]; "
-    "coach eval compare RUN_A RUN_B; export-promptfoo / import-promptfoo.",
+    help="Offline evaluation suites. Run: coach eval [SUITE ...] [--model M] [--out DIR] "
+    "(no suite: every deterministic one; options: coach eval critique --help). Suites: "
+    "critique, retrieval, fairness; with a model: rewrite, fairness-rewrite, judge.",
 )
 app.add_typer(eval_app, name="eval")
 
@@ -273,8 +274,8 @@ def eval_run(
         help="Use this JSONL dataset instead of the suite's own (one suite only).")] = None,
     limit: Annotated[int | None, typer.Option(
         min=1, help="At most N cases per model-backed suite.")] = None,
-    thresholds: Annotated[Path, typer.Option(help="Thresholds file.")] = Path(
-        "evals/thresholds.yaml"),
+    thresholds: Annotated[Path | None, typer.Option(
+        help="Thresholds file (default: evals/thresholds.yaml).")] = None,
     no_thresholds: Annotated[bool, typer.Option("--no-thresholds")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")
                        ] = False,
@@ -284,7 +285,7 @@ def eval_run(
 
     raise typer.Exit(cli_support.run_command(
         suites or [], model=model, out_dir=out_dir, dataset=dataset, limit=limit,
-        thresholds=None if no_thresholds else thresholds, as_json=as_json, out=out, err=err,
+        thresholds=thresholds, no_thresholds=no_thresholds, as_json=as_json, out=out, err=err,
     ))
 
 

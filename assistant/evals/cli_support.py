@@ -7,10 +7,14 @@ Each function takes parsed arguments and two consoles and returns an exit code:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from ..config import get_settings
+
+if TYPE_CHECKING:
+    from ..llm.gateway import ModelGateway
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -28,6 +32,7 @@ def run_command(
     dataset: Path | None,
     limit: int | None,
     thresholds: Path | None,
+    no_thresholds: bool,
     as_json: bool,
     out: Console,
     err: Console,
@@ -37,8 +42,9 @@ def run_command(
     from .base import DatasetError, RunContext, dumps
     from .console import BarProgress, print_summary
     from .runner import resolve, run
-    from .thresholds import ThresholdError
+    from .thresholds import DEFAULT_THRESHOLDS, ThresholdError
 
+    thresholds_path = None if no_thresholds else (thresholds or DEFAULT_THRESHOLDS)
     settings = get_settings()
     if model:
         settings = settings.model_copy(update={"model": model})
@@ -52,7 +58,7 @@ def run_command(
         if not dataset.is_file():
             return _error(err, f"no such dataset: {dataset}")
 
-    def model_factory():  # type: ignore[no-untyped-def]
+    def model_factory() -> ModelGateway:
         from ..llm.gateway import LiteLLMGateway
 
         return LiteLLMGateway(settings)
@@ -66,7 +72,7 @@ def run_command(
             limit=limit,
         )
         try:
-            summary, folder = run(names, ctx, out_dir=out_dir, thresholds_path=thresholds,
+            summary, folder = run(names, ctx, out_dir=out_dir, thresholds_path=thresholds_path,
                                   model_name=settings.model)
         except (DatasetError, ThresholdError) as exc:
             return _error(err, str(exc))
