@@ -22,7 +22,7 @@ from rich.table import Table
 
 from .runner import RunSummary
 
-_LANG_SEGMENT = re.compile(r"\.(en|zh|mixed|cross|same|any)\.")
+_LANG_SEGMENT = re.compile(r"\.(en|zh|mixed|cross|same|any|generated|hand)\.")
 
 
 class BarProgress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from .audit import AuditResult
 
 TEMPLATES = Path(__file__).parent / "templates"
+_SLICE = re.compile(r"\.(en|zh|mixed|cross|same|any|generated|hand)\.")
+"""Metric names of a per-language (or per-slice) breakdown, shown in their own tables."""
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +78,9 @@ def latency_chart(rows: Sequence[CaseRow]) -> Markup:
     values = [v for vals in series.values() for v in vals]
     if not values:
         return Markup("")
-    return Markup(svg.histogram("latency per case (ms)", svg.latency_edges(values), series))
+    edges = svg.latency_edges(values)
+    return Markup(svg.histogram("latency per case (ms)", edges, series,
+                                width=max(560, 70 * (len(edges) - 1))))
 
 
 def render_run(summary: dict[str, Any], rows: Sequence[CaseRow]) -> str:
@@ -87,6 +92,8 @@ def render_run(summary: dict[str, Any], rows: Sequence[CaseRow]) -> str:
             "name": name,
             "s": s,
             "charts": [chart_svg(c) for c in s["charts"]],
+            "headline": {k: v for k, v in s["metrics"].items()
+                         if not _SLICE.search(f".{k}.")},
             "breakdown": [(t, tbl, breakdown_chart(t, tbl)) for t, tbl in s["breakdown"].items()],
             "failed": failed[:50],
             "n_failed": len(failed),

@@ -101,9 +101,21 @@ def _legend(names: list[str], y: int, x0: int) -> str:
     return "".join(parts)
 
 
-def latency_edges(values: Sequence[float], n: int = 10) -> list[float]:
-    """Bin edges for latencies: evenly spaced from 0 to a rounded-up maximum."""
-    hi = max([v for v in values if not math.isnan(v)] or [1.0])
-    step = 10 ** math.floor(math.log10(hi / n)) if hi / n > 0 else 1.0
-    width = math.ceil(hi / n / step) * step
-    return [round(i * width, 6) for i in range(n + 1)]
+def latency_edges(values: Sequence[float]) -> list[float]:
+    """Bin edges for latencies on a 1-2-5 scale (ms), so one slow first case does not
+    squash every other bar into the first bin. The first bin is ``[0, e)`` with ``e`` the
+    largest 1-2-5 step not above the smallest value; the last edge passes the maximum."""
+    finite = [v for v in values if not math.isnan(v)] or [1.0]
+    lo, hi = max(min(finite), 0.1), max(finite)
+
+    def step(i: int) -> float:
+        return float((1, 2, 5)[i % 3] * 10.0 ** (i // 3 - 1))
+
+    i = 0
+    while step(i + 1) <= lo:
+        i += 1
+    edges = [0.0, step(i)]
+    while edges[-1] <= hi:
+        i += 1
+        edges.append(step(i))
+    return edges
