@@ -20,7 +20,7 @@ def test_judge_suite_on_the_embedded_model(tmp_path: Path) -> None:
         "COACH_REQUIRE_EMBEDDED"
     ):
         pytest.skip("llama-cpp-python not installed (pip install -e '.[local]')")
-    settings = Settings(model=DEFAULT_MODEL, model_timeout_s=180)
+    settings = Settings(model=DEFAULT_MODEL, model_timeout_s=300)
     ctx = RunContext(settings=settings, model_factory=lambda: LiteLLMGateway(settings), limit=1)
     summary, folder = run(["judge"], ctx, out_dir=tmp_path / "run", thresholds_path=None,
                           model_name=settings.model)
