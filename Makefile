@@ -36,10 +36,11 @@ lint: install
 	$(BIN)/mypy
 
 eval: install
-	$(BIN)/coach eval critique
+	$(BIN)/coach eval
 
 bench: install
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

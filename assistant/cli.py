@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from .config import Settings, get_settings
 from .schemas import CritiqueRequest, CritiqueResult
@@ -25,7 +27,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-eval_app = typer.Typer(help="Offline evaluation suites.", no_args_is_help=True)
+class _EvalGroup(TyperGroup):
+    """``coach eval [SUITE ...]`` runs suites; ``compare`` and the promptfoo commands are
+    subcommands. Anything that is not a subcommand name goes to the hidden ``run``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(
+    cls=_EvalGroup,
+    help="Offline evaluation suites. Run: coach eval [SUITE ...] [--model M] [--out DIR] "
+    "(no suite: every deterministic one; options: coach eval critique --help). Suites: "
+    "critique, retrieval, fairness; with a model: rewrite, fairness-rewrite, judge.",
+)
 app.add_typer(eval_app, name="eval")
 
 out = Console(soft_wrap=True)
@@ -244,35 +261,90 @@ def ingest(
         err.print(f"[yellow]skipped[/] {name}: {why}")
 
 
-@eval_app.command("critique")
-def eval_critique(
-    dataset: Annotated[Path, typer.Option(help="Labelled JSONL dataset.")] = Path(
-        "evals/datasets/critique.jsonl"
-    ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+@eval_app.command("run", hidden=True)
+def eval_run(
+    suites: Annotated[list[str] | None, typer.Argument(
+        help="Suites to run (default: every deterministic suite).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="LiteLLM model for model-backed suites (default: settings.model).")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Run folder (default evals/runs/<UTC time>-<suites>/).")] = None,
+    dataset: Annotated[Path | None, typer.Option(
+        help="Use this JSONL dataset instead of the suite's own (one suite only).")] = None,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help="At most N cases per model-backed suite.")] = None,
+    thresholds: Annotated[Path | None, typer.Option(
+        help="Thresholds file (default: evals/thresholds.yaml).")] = None,
+    no_thresholds: Annotated[bool, typer.Option("--no-thresholds")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")
+                       ] = False,
 ) -> None:
-    """Per-label accuracy of the analyzer's verdicts on a labelled dataset."""
-    from .evals.critique import LABELS, evaluate, report_json
+    """Run eval suites; exit 1 when a threshold fails."""
+    from .evals import cli_support
 
-    if not dataset.exists():
-        raise _fail(f"no such dataset: {dataset}")
-    try:
-        report = evaluate(dataset)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    if as_json:
-        print(report_json(report))
-        return
-    table = Table(title=f"{dataset} ({len(report.results)} drafts, sha256 {report.sha256[:12]})")
-    table.add_column("label")
-    langs = sorted(report.by_language())
-    table.add_column("all", justify="right")
-    for lang in langs:
-        table.add_column(lang, justify="right")
-    for label in LABELS:
-        table.add_row(label, f"{report.accuracy(label):.3f}",
-                      *(f"{report.accuracy(label, lang):.3f}" for lang in langs))
-    out.print(table)
+    raise typer.Exit(cli_support.run_command(
+        suites or [], model=model, out_dir=out_dir, dataset=dataset, limit=limit,
+        thresholds=thresholds, no_thresholds=no_thresholds, as_json=as_json, out=out, err=err,
+    ))
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(help="Baseline run folder (or its summary.json).")],
+    run_b: Annotated[Path, typer.Argument(help="New run folder (or its summary.json).")],
+    max_cases: Annotated[int, typer.Option(help="Flipped cases to list.")] = 50,
+) -> None:
+    """Per-metric deltas between two runs and the cases that flipped."""
+    from .evals import cli_support
+
+    raise typer.Exit(cli_support.compare_command(run_a, run_b, max_cases=max_cases, out=out,
+                                                 err=err))
+
+
+@eval_app.command("export-promptfoo")
+def eval_export_promptfoo(
+    suite: Annotated[str, typer.Argument(help="Suite to export (critique, fairness).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="promptfoo YAML file.")],
+    dataset: Annotated[Path | None, typer.Option(help="Dataset to export instead.")] = None,
+) -> None:
+    """Write a suite's cases as a promptfoo config (tests with vars and asserts)."""
+    from .evals import cli_support
+
+    raise typer.Exit(cli_support.export_promptfoo_command(suite, output, dataset, out=out,
+                                                          err=err))
+
+
+@eval_app.command("import-promptfoo")
+def eval_import_promptfoo(
+    source: Annotated[Path, typer.Argument(help="promptfoo YAML (config or tests list).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="critique-case JSONL.")],
+) -> None:
+    """Read promptfoo test cases into a critique-case JSONL dataset."""
+    from .evals import cli_support
+
+    raise typer.Exit(cli_support.import_promptfoo_command(source, output, out=out, err=err))
+
+
+@app.command()
+def audit(
+    source: Annotated[Path, typer.Argument(help="Reviews: .csv or .jsonl (UTF-8).")],
+    group_by: Annotated[str | None, typer.Option(
+        "--group-by", help="Column to group by (manager, team...).")] = None,
+    demographic: Annotated[str | None, typer.Option(
+        help="Column whose values are compared (e.g. gender).")] = None,
+    text_column: Annotated[str, typer.Option(help="Column holding the feedback.")] = "text",
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for report.html and audit.csv.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+) -> None:
+    """Audit a review cycle with the analyzer (no model): shares per group, bias flags."""
+    from .evals import cli_support
+
+    raise typer.Exit(cli_support.audit_command(
+        source, group_by=group_by, demographic=demographic, text_column=text_column,
+        out_dir=out_dir, workers=workers, out=out, err=err,
+    ))
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

@@ -114,12 +114,13 @@ def test_batch_keeps_order_ids_and_reports_bad_lines(tmp_path: Path) -> None:
     assert r.exit_code == 1
 
 
-def test_eval_prints_per_label_accuracy() -> None:
-    r = run("eval", "critique", "--json")
+def test_eval_prints_per_label_accuracy(tmp_path: Path) -> None:
+    r = run("eval", "critique", "--json", "--out", str(tmp_path / "run"))
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
-    assert set(data["accuracy"]) == {"specific", "balanced", "actionable", "behavior_focused", "biased"}
-    assert data["n"] >= 120
+    metrics = json.loads(r.stdout)["suites"]["critique"]["metrics"]
+    for label in ("specific", "balanced", "actionable", "behavior_focused", "biased"):
+        assert 0 <= metrics[f"dev.accuracy.{label}"] <= 1
+    assert metrics["dev.n"] >= 120
 
 
 def test_large_batch_runs_in_parallel_and_keeps_order(tmp_path: Path) -> None:

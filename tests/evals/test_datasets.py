@@ -1,0 +1,74 @@
+"""Datasets are validated against their case models; the swapper is deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.evals.base import DATASETS_DIR, DatasetError, load_jsonl
+from assistant.evals.counterfactual import (
+    FAIRNESS_DATASET,
+    FairnessPair,
+    generate_pairs,
+    swap_gender,
+)
+from assistant.evals.critique import CritiqueCase
+from assistant.evals.suites.retrieval import RetrievalCase
+
+
+def test_bad_line_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "d.jsonl"
+    good = ('{"id": "a", "language": "en", "text": "x", "labels": {"specific": true, '
+            '"balanced": true, "actionable": true, "behavior_focused": true, "biased": false}}')
+    p.write_text(good + "\n\n" + good.replace('"en"', '"fr"').replace('"a"', '"b"') + "\n",
+                 encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"d\.jsonl:3: language"):
+        load_jsonl(p, CritiqueCase)
+    p.write_text(good + "\n" + good + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r":2: duplicate id 'a'"):
+        load_jsonl(p, CritiqueCase)
+    p.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r":1:"):
+        load_jsonl(p, CritiqueCase)
+    p.write_bytes(b"\xff\xfe")
+    with pytest.raises(DatasetError, match="UTF-8"):
+        load_jsonl(p, CritiqueCase)
+
+
+def test_shipped_datasets_validate() -> None:
+    retrieval = load_jsonl(DATASETS_DIR / "retrieval.jsonl", RetrievalCase)
+    assert len(retrieval) >= 40
+    assert {c.language for c in retrieval} == {"en", "zh"}
+    assert sum(c.direction == "cross" for c in retrieval) >= 20
+    for c in retrieval:  # every expected source exists in knowledge/
+        for s in c.expected_sources:
+            assert (Path(__file__).resolve().parents[2] / "knowledge" / s).is_file(), s
+    pairs = load_jsonl(FAIRNESS_DATASET, FairnessPair)
+    assert len(pairs) >= 60
+    assert {p.language for p in pairs} >= {"en", "zh"}
+    assert any(p.origin == "hand" for p in pairs)
+    load_jsonl(DATASETS_DIR / "rewrite.jsonl", CritiqueCase)
+
+
+def test_generated_pairs_match_the_swapper() -> None:
+    """The checked-in generated pairs are exactly what the swapper produces today."""
+    stored = [p for p in load_jsonl(FAIRNESS_DATASET, FairnessPair) if p.origin == "generated"]
+    assert stored == generate_pairs()
+
+
+def test_swapper_english_pronouns_titles_names() -> None:
+    s = swap_gender("He told her the plan and gave her his notes. The laptop is his.")
+    assert s.text == "She told him the plan and gave him her notes. The laptop is hers."
+    s = swap_gender("Mr. Smith and his wife; Priya said she would ask him.")
+    assert s.text == "Ms. Smith and her husband; Arjun said he would ask her."
+    assert swap_gender("SHE missed her deadline").text == "HE missed his deadline"
+
+
+def test_swapper_chinese_and_guards() -> None:
+    s = swap_gender("他和其他同事一起完成了项目，她的丈夫也来了。张伟先生很好。")
+    assert s.text == "她和其他同事一起完成了项目，他的妻子也来了。张丽女士很好。"
+    assert swap_gender("不要婆婆妈妈的").swaps == ()
+    assert "office mom" in swap_gender("She is the office mom.").text
+    twice = swap_gender(swap_gender("他的儿子和她的女儿").text).text
+    assert twice == "他的儿子和她的女儿"
