@@ -38,3 +38,6 @@ class Context:
     model: ModelGateway | None = None
     cache: dict[tuple[str, int, str | None], list[PassageLike]] = field(default_factory=dict)
     """Guidance queries are few and fixed per weakness: cache their results."""
+    stream_text: bool = False
+    """Stream the model's text through ``runtime.stream_writer`` as it is generated (the
+    API's SSE endpoint); the nodes' results are the same either way."""

@@ -11,7 +11,7 @@ from ...llm.errors import ModelError
 from ...placeholder import placeholder_rewrite
 from ..context import Context
 from ..state import CallRecord, CoachState
-from ._model import failure, prompt_vars
+from ._model import failure, generate_text, prompt_vars
 
 _PREAMBLE = re.compile(
     r"^\s*(here is|here's|below is|rewritten|revised|rewrite|改写后|修改后|以下是)[^\n:：]*[:：]\s*",
@@ -29,7 +29,9 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     variables = prompt_vars(analysis, state.guidance)
     variables["violation"] = state.violation
     try:
-        gen = ctx.model.generate(
+        gen = generate_text(
+            runtime,
+            event="rewrite",
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("rewrite", **variables),
             max_tokens=480,

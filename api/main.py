@@ -1,0 +1,123 @@
+"""Build the FastAPI app: routers, error handlers, limits, and a lifespan that builds one
+shared ``Coach`` in the background (``/readyz`` turns 200 when it is ready)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from assistant.config import EMBEDDED_PROVIDER, Settings, get_settings
+from assistant.service import Coach
+
+from . import errors
+from .deps import ServiceState
+from .limits import BodyLimitMiddleware
+from .routes import critique, guidance, health, web
+from .schemas import CritiqueCreate
+
+log = logging.getLogger("api")
+
+ROUTERS: list[APIRouter] = [health.router, critique.router, guidance.router, web.router]
+"""Every resource's router; add new ones here (e.g. role-play)."""
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def start_up(service: ServiceState) -> None:
+    """Build the coach (store built on first use, guidance cache warmed), then load the
+    embedded model so the first request does not pay for it. Runs in a background thread;
+    failures are recorded for ``/readyz``, never raised."""
+    settings = service.settings
+    try:
+        coach = Coach.from_settings(settings)
+        coach.warm_guidance_cache()
+        service.coach = coach
+        service.readiness.store = coach.context.retriever is not None
+    except Exception as exc:
+        log.exception("start-up failed")
+        service.readiness.error = f"the knowledge store could not be loaded: {exc}"
+        return
+    try:
+        if settings.model_provider == EMBEDDED_PROVIDER:
+            from assistant.llm.embedded import register_embedded_provider
+
+            started = time.perf_counter()
+            register_embedded_provider(settings).load()
+            service.readiness.model_load_s = round(time.perf_counter() - started, 2)
+        # Remote models (Ollama, vLLM, hosted APIs) are not probed: a call that fails
+        # degrades its result instead.
+        service.readiness.model = True
+    except Exception as exc:
+        log.exception("model load failed")
+        service.readiness.error = f"the model could not be loaded: {exc}"
+
+
+def create_app(settings: Settings | None = None, *, coach: Coach | None = None) -> FastAPI:
+    """The application.
+
+    Args:
+        settings: Defaults to ``get_settings()`` (the environment).
+        coach: A ready coach (tests pass one with a scripted model); when omitted, one is
+            built from ``settings`` in the background at start-up.
+    """
+    settings = settings or get_settings()
+    service = ServiceState.create(settings, coach)
+    if coach is not None:
+        service.readiness.store = True
+        service.readiness.model = True
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if service.coach is None and not service.started.is_set():
+            service.started.set()
+            threading.Thread(target=start_up, args=(service,), name="coach-start-up",
+                             daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Feedback Coach",
+        version="1",
+        summary="Critique performance-feedback drafts (English, Chinese, mixed).",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.bench_routes:
+        _add_bench_route(app)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
+                       limits={"/v1/critique/batch": settings.max_batch_body_bytes})
+    return app
+
+
+def _add_bench_route(app: FastAPI) -> None:
+    """A bare endpoint that parses the same body and does no work: the benchmark's baseline
+    for what the framework costs on this server."""
+
+    @app.post("/bench/bare", include_in_schema=False)
+    async def bare(body: CritiqueCreate) -> dict[str, Any]:
+        return {"ok": True, "chars": len(body.text)}
+
+
+def __getattr__(name: str) -> Any:
+    """``api.main.app`` is built on first access (``uvicorn api.main:app``)."""
+    if name == "app":
+        app = create_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,161 @@
+"""Server-Sent Events for ``POST /v1/critique/stream``.
+
+The compiled graph runs in a worker thread with ``stream_mode=["updates", "custom"]``; node
+updates become whole events and the model's text deltas (sent by the critique and rewrite
+nodes through ``runtime.stream_writer``) become delta events. The protocol (README):
+
+``analysis``            language, verdicts, scores, findings: first, before any model call
+``guidance``            ``{"guidance": [...]}``
+``critique``            ``{"delta": str}`` while generated, then ``{"reset": true, "text": str|null}``
+                        with the checked text (authoritative)
+``development_actions`` ``{"development_actions": [...]}``
+``rewrite``             ``{"delta": str}`` while generated; ``{"reset": true, "text": str}``
+                        replaces everything shown (a retry starts with ``text: ""``, the
+                        placeholder fallback carries the full text)
+``done``                the full ``CritiqueResult`` (authoritative)
+``error``               ``{"error": {"code", "message"}}``, then the stream ends
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi.sse import format_sse_event
+
+from assistant.graph.graph import graph
+from assistant.graph.state import CoachInput
+from assistant.service import Coach, to_result
+
+log = logging.getLogger("api")
+
+Event = tuple[str, dict[str, Any]]
+
+
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    """One SSE frame with a JSON payload."""
+    return format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False))
+
+
+def _dump(items: list[Any]) -> list[Any]:
+    return [i.model_dump(mode="json") for i in items]
+
+
+def graph_events(coach: Coach, *, text: str, rating: int | None, no_llm: bool) -> Iterator[Event]:
+    """Run one draft through the graph, yielding protocol events (blocking; run in a thread).
+
+    The draft must already be validated.
+    """
+    started = coach.clock()
+    no_llm = no_llm or coach.context.model is None
+    context = dataclasses.replace(coach.context, stream_text=True)
+    state: dict[str, Any] = {"text": text, "rating": rating, "no_llm": no_llm}
+    shown_rewrite = ""
+    for mode, chunk in graph.stream(
+        CoachInput(text=text, rating=rating, no_llm=no_llm),
+        context=context,
+        stream_mode=["updates", "custom"],
+    ):
+        if mode == "custom":
+            if isinstance(chunk, dict) and chunk.get("event") in ("critique", "rewrite"):
+                if chunk["event"] == "rewrite":
+                    shown_rewrite += chunk["delta"]
+                yield chunk["event"], {"delta": chunk["delta"]}
+            continue
+        for node, update in chunk.items():
+            if not update:
+                continue
+            for key, value in update.items():
+                if key in ("calls", "notes"):
+                    state[key] = state.get(key, []) + list(value)
+                else:
+                    state[key] = value
+            if node == "analyze":
+                a = state["analysis"]
+                yield "analysis", {
+                    "language": a.language,
+                    "verdicts": a.verdicts.model_dump(),
+                    "scores": a.scores.model_dump(),
+                    "findings": _dump(a.findings),
+                }
+            elif node == "retrieve":
+                yield "guidance", {"guidance": _dump(state.get("guidance", []))}
+            elif node == "critique":
+                yield "critique", {"reset": True, "text": state.get("critique")}
+            elif node == "development_actions":
+                yield "development_actions", {
+                    "development_actions": _dump(state.get("development_actions", []))
+                }
+            elif node in ("rewrite", "verify") and "rewrite" in update:
+                # The node's final text (cleaned, or the placeholder fallback) replaces
+                # whatever was streamed when they differ.
+                final = update["rewrite"] or ""
+                if final != shown_rewrite:
+                    shown_rewrite = final
+                    yield "rewrite", {"reset": True, "text": final}
+            if node == "verify" and update.get("violation") and \
+                    state.get("rewrite_source") == "model":
+                shown_rewrite = ""
+                yield "rewrite", {"reset": True, "text": "", "retry": True}
+    model = None if no_llm else getattr(coach.context.model, "model_name", None)
+    result = to_result(state, id=None, model=model,
+                       elapsed_ms=round((coach.clock() - started) * 1000))
+    yield "done", result.model_dump(mode="json")
+
+
+_END = object()
+
+
+async def event_stream(
+    events: Callable[[], Iterator[Event]],
+    guard: AbstractAsyncContextManager[Any] | None = None,
+) -> AsyncIterator[bytes]:
+    """SSE frames from a blocking event iterator run in a worker thread.
+
+    ``guard`` (the model queue's turn) is held for the whole stream. A failure becomes an
+    ``error`` event: the stream always ends cleanly.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    cancelled = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in events():
+                if cancelled.is_set():
+                    break
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+        except Exception as exc:
+            log.exception("stream failed", exc_info=exc)
+            loop.call_soon_threadsafe(queue.put_nowait, (
+                "error",
+                {"error": {"code": "internal_error", "message": "coaching failed; try again"}},
+            ))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, _END)
+
+    async def frames() -> AsyncIterator[bytes]:
+        worker = loop.run_in_executor(None, produce)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _END:
+                    break
+                yield sse(*item)
+        finally:
+            cancelled.set()
+            await asyncio.shield(worker)
+
+    if guard is None:
+        async for frame in frames():
+            yield frame
+        return
+    async with guard:
+        async for frame in frames():
+            yield frame
