@@ -33,29 +33,46 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def start_up(service: ServiceState) -> None:
-    """Build the coach (store built on first use, guidance cache warmed), then load the
-    embedded model so the first request does not pay for it. Runs in a background thread;
-    failures are recorded for ``/readyz``, never raised."""
+    """Build the coach (store built on first use, guidance cache warmed, one no-model
+    critique to load the analyzer) while the embedded model loads in a second thread, so
+    the first request pays for neither. Failures are recorded for ``/readyz``, never raised.
+    """
     settings = service.settings
-    try:
-        coach = Coach.from_settings(settings)
-        coach.warm_guidance_cache()
-        service.coach = coach
-        service.readiness.store = coach.context.retriever is not None
-    except Exception as exc:
-        log.exception("start-up failed")
-        service.readiness.error = f"the knowledge store could not be loaded: {exc}"
-        return
-    try:
-        if settings.model_provider == EMBEDDED_PROVIDER:
-            from assistant.llm.embedded import register_embedded_provider
-
-            started = time.perf_counter()
-            register_embedded_provider(settings).load()
-            service.readiness.model_load_s = round(time.perf_counter() - started, 2)
+    loader = None
+    if settings.model_provider == EMBEDDED_PROVIDER:
+        loader = threading.Thread(target=_load_model, args=(service,), name="model-load",
+                                  daemon=True)
+        loader.start()
+    else:
         # Remote models (Ollama, vLLM, hosted APIs) are not probed: a call that fails
         # degrades its result instead.
         service.readiness.model = True
+    try:
+        started = time.perf_counter()
+        coach = Coach.from_settings(settings)
+        coach.warm_guidance_cache()
+        coach.critique(WARM_UP_DRAFT, no_llm=True)
+        service.coach = coach
+        service.readiness.store = coach.context.retriever is not None
+        log.info("coach ready in %.1f s", time.perf_counter() - started)
+    except Exception as exc:
+        log.exception("start-up failed")
+        service.readiness.error = f"the knowledge store could not be loaded: {exc}"
+
+
+WARM_UP_DRAFT = "Warm-up: Sam presented the Q3 results clearly. Next, practise timing. 下次请提前准备。"
+"""Run once at start-up so the analyzer's lexicons are loaded before the first request."""
+
+
+def _load_model(service: ServiceState) -> None:
+    try:
+        from assistant.llm.embedded import register_embedded_provider
+
+        started = time.perf_counter()
+        register_embedded_provider(service.settings).load()
+        service.readiness.model_load_s = round(time.perf_counter() - started, 2)
+        service.readiness.model = True
+        log.info("embedded model loaded in %.1f s", service.readiness.model_load_s)
     except Exception as exc:
         log.exception("model load failed")
         service.readiness.error = f"the model could not be loaded: {exc}"
