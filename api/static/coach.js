@@ -44,7 +44,8 @@
   };
   const VERDICTS = ["specific", "balanced", "actionable", "behavior_focused"];
   const PLACEHOLDER = /^(\[[^\[\]\n]{1,120}\]|【[^】\n]{1,120}】)$/u;
-  const TOKEN = /\[[^\[\]\n]{1,120}\]|【[^】\n]{1,120}】|[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]|\s+|[^\s\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\[【]+|[\s\S]/gu;
+  // Diff tokens: a placeholder, one CJK character, a run of spaces, a word, or one mark.
+  const TOKEN = /\[[^\[\]\n]{1,120}\]|【[^】\n]{1,120}】|[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]|\s+|[^\s\p{P}\p{S}\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+|[\s\S]/gu;
 
   const $ = (id) => document.getElementById(id);
   const app = $("app");
