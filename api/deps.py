@@ -21,6 +21,7 @@ from assistant.service import Coach
 
 from .errors import ApiError
 from .limits import ModelQueue, RateLimiter
+from .workers import NoModelPool
 
 LOCAL_KEY_ID = "local"
 """``api_key_id`` when no API keys are configured (loopback-only service)."""
@@ -70,6 +71,8 @@ class ServiceState:
     limiter: RateLimiter
     queue: ModelQueue
     coach: Coach | None = None
+    pool: NoModelPool | None = None
+    """Worker processes for ``no_llm`` critiques (none in tests with an injected coach)."""
     readiness: Readiness = field(default_factory=Readiness)
     started: threading.Event = field(default_factory=threading.Event)
 

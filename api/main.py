@@ -23,6 +23,7 @@ from .deps import ServiceState
 from .limits import BodyLimitMiddleware
 from .routes import critique, guidance, health, web
 from .schemas import CritiqueCreate
+from .workers import NoModelPool
 
 log = logging.getLogger("api")
 
@@ -52,6 +53,8 @@ def start_up(service: ServiceState) -> None:
         coach = Coach.from_settings(settings)
         coach.warm_guidance_cache()
         coach.critique(WARM_UP_DRAFT, no_llm=True)
+        if settings.no_llm_workers > 0:
+            service.pool = NoModelPool(coach, settings.no_llm_workers)
         service.coach = coach
         service.readiness.store = coach.context.retriever is not None
         log.info("coach ready in %.1f s", time.perf_counter() - started)
@@ -60,7 +63,9 @@ def start_up(service: ServiceState) -> None:
         service.readiness.error = f"the knowledge store could not be loaded: {exc}"
 
 
-WARM_UP_DRAFT = "Warm-up: Sam presented the Q3 results clearly. Next, practise timing. 下次请提前准备。"
+WARM_UP_DRAFT = (
+    "Warm-up: Sam presented the Q3 results clearly. Next, practise timing. 下次请提前准备。"
+)
 """Run once at start-up so the analyzer's lexicons are loaded before the first request."""
 
 
@@ -99,6 +104,8 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None) 
             threading.Thread(target=start_up, args=(service,), name="coach-start-up",
                              daemon=True).start()
         yield
+        if service.pool is not None:
+            service.pool.shutdown()
 
     app = FastAPI(
         title="Feedback Coach",

@@ -6,8 +6,8 @@ nodes through ``runtime.stream_writer``) become delta events. The protocol (READ
 
 ``analysis``            language, verdicts, scores, findings: first, before any model call
 ``guidance``            ``{"guidance": [...]}``
-``critique``            ``{"delta": str}`` while generated, then ``{"reset": true, "text": str|null}``
-                        with the checked text (authoritative)
+``critique``            ``{"delta": str}`` while generated, then
+                        ``{"reset": true, "text": str|null}``: the checked text (authoritative)
 ``development_actions`` ``{"development_actions": [...]}``
 ``rewrite``             ``{"delta": str}`` while generated; ``{"reset": true, "text": str}``
                         replaces everything shown (a retry starts with ``text: ""``, the

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
 
     max_batch_items: int = 500
 
+    no_llm_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    """Worker processes for model-free critiques (forked at start-up); 0 keeps them in the
+    server process."""
+
     cors_origins: str = ""
     """Comma-separated origins allowed by CORS; empty (the default) allows none."""
 

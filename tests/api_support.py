@@ -36,8 +36,12 @@ def make_coach(settings: Settings, retriever: Retriever | None,
     return Coach(ctx)
 
 
-def make_app(settings: Settings, retriever: Retriever | None,
-             replies: list[Any] | None = None, **overrides: Any) -> tuple[FastAPI, ScriptedModel | None]:
+def make_app(
+    settings: Settings,
+    retriever: Retriever | None,
+    replies: list[Any] | None = None,
+    **overrides: Any,
+) -> tuple[FastAPI, ScriptedModel | None]:
     """``create_app`` with an injected coach; ``replies=None`` means no model at all."""
     settings = settings.model_copy(update=overrides)
     model = ScriptedModel(replies) if replies is not None else None

@@ -441,3 +441,36 @@ def test_serve_refuses_public_host_without_keys(monkeypatch: pytest.MonkeyPatch)
     assert "COACH_API_KEYS" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.5")
+
+
+def test_no_model_worker_pool_gives_the_in_process_result(settings: Settings,
+                                                          retriever: Any) -> None:
+    import asyncio
+
+    from api.workers import NoModelPool
+
+    coach = make_coach(settings, retriever, None)
+    coach.warm_guidance_cache()
+    pool = NoModelPool(coach, 1)
+    try:
+        got = asyncio.run(pool.critique_json(DRAFT_ZH, 2))
+    finally:
+        pool.shutdown()
+    direct = coach.critique(DRAFT_ZH, rating=2, no_llm=True)
+    result = CritiqueResult.model_validate_json(got)
+    assert result.verdicts == direct.verdicts and result.findings == direct.findings
+    assert result.rewrite == direct.rewrite
+
+
+def test_critique_route_uses_the_worker_pool(settings: Settings, retriever: Any) -> None:
+    from api.workers import NoModelPool
+
+    app, _ = make_app(settings, retriever)
+    service = app.state.service
+    service.pool = NoModelPool(service.coach, 1)
+    try:
+        with client(app) as c:
+            body = c.post("/v1/critique", json={"text": DRAFT_EN, "no_llm": True}).json()
+    finally:
+        service.pool.shutdown()
+    assert body["schema_version"] == 1 and body["verdicts"]["behavior_focused"] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse
 
@@ -36,12 +36,15 @@ def _uses_model(coach: Coach, no_llm: bool) -> bool:
 
 @router.post("", response_model=CritiqueResult, summary="Critique one draft")
 async def critique(body: CritiqueCreate, coach: CoachDep, service: ServiceDep,
-                   _key: RateLimitedKey) -> CritiqueResult:
+                   _key: RateLimitedKey) -> CritiqueResult | Response:
     """Verdicts, findings, guidance, development actions, critique and rewrite
     (``schema_version: 1``, as ``coach critique --json``). A model fault is not an error:
     the result comes back with ``degraded: true``."""
     check_draft(body.text, max_chars=service.settings.max_draft_chars)
     if not _uses_model(coach, body.no_llm):
+        if service.pool is not None:
+            result_json = await service.pool.critique_json(body.text, body.rating)
+            return Response(result_json, media_type="application/json")
         return await run_in_threadpool(coach.critique, body.text, rating=body.rating,
                                        no_llm=True)
     async with service.queue.slot():
