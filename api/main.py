@@ -3,6 +3,7 @@ shared ``Coach`` in the background (``/readyz`` turns 200 when it is ready)."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -13,6 +14,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from assistant.config import EMBEDDED_PROVIDER, Settings, get_settings
@@ -107,12 +110,17 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None) 
         if service.pool is not None:
             service.pool.shutdown()
 
+    docs_assets = _swagger_assets()
     app = FastAPI(
         title="Feedback Coach",
         version="1",
         summary="Critique performance-feedback drafts (English, Chinese, mixed).",
         lifespan=lifespan,
+        docs_url=None if docs_assets else "/docs",
+        redoc_url=None,
     )
+    if docs_assets:
+        _add_offline_docs(app, docs_assets)
     app.state.service = service
     errors.install(app)
     for router in ROUTERS:
@@ -127,6 +135,31 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None) 
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
                        limits={"/v1/critique/batch": settings.max_batch_body_bytes})
     return app
+
+
+def _swagger_assets() -> Path | None:
+    """Swagger UI's files as shipped inside LiteLLM (a dependency), so ``/docs`` works
+    offline instead of loading them from a CDN. Found without importing LiteLLM."""
+    spec = importlib.util.find_spec("litellm")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(root) / "proxy" / "swagger"
+        if (folder / "swagger-ui-bundle.js").is_file() and (folder / "swagger-ui.css").is_file():
+            return folder
+    return None
+
+
+def _add_offline_docs(app: FastAPI, assets: Path) -> None:
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Feedback Coach API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
 
 
 def _add_bench_route(app: FastAPI) -> None:

@@ -47,14 +47,16 @@ def _dump(items: list[Any]) -> list[Any]:
     return [i.model_dump(mode="json") for i in items]
 
 
-def graph_events(coach: Coach, *, text: str, rating: int | None, no_llm: bool) -> Iterator[Event]:
+def graph_events(coach: Coach, *, text: str, rating: int | None, no_llm: bool,
+                 cancel: threading.Event | None = None) -> Iterator[Event]:
     """Run one draft through the graph, yielding protocol events (blocking; run in a thread).
 
-    The draft must already be validated.
+    The draft must already be validated. Setting ``cancel`` stops a model generation at its
+    next token.
     """
     started = coach.clock()
     no_llm = no_llm or coach.context.model is None
-    context = dataclasses.replace(coach.context, stream_text=True)
+    context = dataclasses.replace(coach.context, stream_text=True, cancel=cancel)
     state: dict[str, Any] = {"text": text, "rating": rating, "no_llm": no_llm}
     shown_rewrite = ""
     for mode, chunk in graph.stream(
@@ -113,13 +115,14 @@ _END = object()
 
 
 async def event_stream(
-    events: Callable[[], Iterator[Event]],
+    events: Callable[[threading.Event], Iterator[Event]],
     guard: AbstractAsyncContextManager[Any] | None = None,
 ) -> AsyncIterator[bytes]:
     """SSE frames from a blocking event iterator run in a worker thread.
 
-    ``guard`` (the model queue's turn) is held for the whole stream. A failure becomes an
-    ``error`` event: the stream always ends cleanly.
+    ``events`` receives an event that is set when the client goes away. ``guard`` (the model
+    queue's turn) is held for the whole stream. A failure becomes an ``error`` event: the
+    stream always ends cleanly.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -127,7 +130,7 @@ async def event_stream(
 
     def produce() -> None:
         try:
-            for item in events():
+            for item in events(cancelled):
                 if cancelled.is_set():
                     break
                 loop.call_soon_threadsafe(queue.put_nowait, item)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from assistant.cli import app as cli_app
 from assistant.config import Settings
 from assistant.graph.nodes.critique import visible_critique
 from assistant.llm.errors import ModelUnavailable
+from assistant.llm.fake import ScriptedModel
 from assistant.schemas import CritiqueResult
 
 REWRITE_OK = (
@@ -271,7 +274,10 @@ def test_health_and_readiness(settings: Settings, retriever: Any) -> None:
         assert c.get("/healthz").json() == {"status": "ok"}
         assert c.get("/readyz").json()["status"] == "ready"
         assert c.get("/openapi.json").json()["paths"]["/v1/critique/stream"]
-        assert c.get("/docs").status_code == 200
+        docs = c.get("/docs")
+        assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+        assert "cdn" not in docs.text.lower()
+        assert c.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_not_ready_until_the_coach_is_built(settings: Settings) -> None:
@@ -474,3 +480,33 @@ def test_critique_route_uses_the_worker_pool(settings: Settings, retriever: Any)
     finally:
         service.pool.shutdown()
     assert body["schema_version"] == 1 and body["verdicts"]["behavior_focused"] is False
+
+
+def test_stream_stops_the_model_when_the_client_goes_away(settings: Settings,
+                                                          retriever: Any) -> None:
+    import threading
+
+    from api.streaming import graph_events
+
+    class SlowModel(ScriptedModel):
+        """Streams one word every 50 ms, like a model generating."""
+
+        def stream(self, **kwargs: Any) -> Iterator[str]:
+            for delta in super().stream(**kwargs):
+                time.sleep(0.05)
+                yield delta
+
+    model = SlowModel([CRITIQUE_REPLY, REWRITE_OK])
+    coach = make_coach(settings, retriever, model)
+    cancel = threading.Event()
+    events = []
+    for name, data in graph_events(coach, text=DRAFT_EN, rating=None, no_llm=False,
+                                   cancel=cancel):
+        events.append((name, data))
+        if name == "critique" and "delta" in data:
+            cancel.set()  # the client disconnected after the first token
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["degraded"] is True
+    assert sum(1 for e, d in events if e == "critique" and "delta" in d) <= 3
+    assert len(model.calls) == 1  # no rewrite call after that
+    assert done["meta"]["rewrite_source"] == "placeholder"

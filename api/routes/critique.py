@@ -70,7 +70,8 @@ async def critique_stream(body: CritiqueCreate, coach: CoachDep, service: Servic
         service.queue.admit()  # 503 now, before the stream starts, when the queue is full
         guard = service.queue.turn()
     events = event_stream(
-        lambda: graph_events(coach, text=body.text, rating=body.rating, no_llm=body.no_llm),
+        lambda cancel: graph_events(coach, text=body.text, rating=body.rating,
+                                    no_llm=body.no_llm, cancel=cancel),
         guard,
     )
     return EventSourceResponse(events, headers={"Cache-Control": "no-store",

@@ -90,7 +90,8 @@ def generate_text(
     llama.cpp) and no prompt token count.
 
     Raises:
-        ModelError: as the gateway's ``generate``/``stream``, possibly mid-stream.
+        ModelError: as the gateway's ``generate``/``stream``, possibly mid-stream;
+            ``ModelUnavailable`` when ``ctx.cancel`` is set during the stream.
     """
     ctx = runtime.context
     model = ctx.model
@@ -99,11 +100,19 @@ def generate_text(
         return model.generate(system=system, user=user, max_tokens=max_tokens)
     write = runtime.stream_writer
     text, sent, deltas = "", "", 0
-    for delta in model.stream(system=system, user=user, max_tokens=max_tokens):
-        text += delta
-        deltas += 1
-        shown = visible(text) if visible is not None else text
-        if len(shown) > len(sent) and shown.startswith(sent):
-            write({"event": event, "delta": shown[len(sent):]})
-            sent = shown
+    stream = model.stream(system=system, user=user, max_tokens=max_tokens)
+    try:
+        for delta in stream:
+            if ctx.cancel is not None and ctx.cancel.is_set():
+                raise ModelUnavailable("generation stopped: the client went away")
+            text += delta
+            deltas += 1
+            shown = visible(text) if visible is not None else text
+            if len(shown) > len(sent) and shown.startswith(sent):
+                write({"event": event, "delta": shown[len(sent):]})
+                sent = shown
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # stops the backend's generation and frees the model at once
     return Generation(text, None, 0, deltas, getattr(model, "model_name", ""))
