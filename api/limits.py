@@ -102,6 +102,16 @@ class ModelQueue:
     def release(self) -> None:
         self._admitted -= 1
 
+    async def wait_turn(self) -> None:
+        """Wait for the generation slot (an admitted request); pair with ``end_turn``."""
+        await self._slot.acquire()
+
+    def end_turn(self, had_turn: bool) -> None:
+        """Give back the slot (if it was taken) and the place in the queue."""
+        if had_turn:
+            self._slot.release()
+        self.release()
+
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Hold the generation slot for an admitted request; releases the place after."""

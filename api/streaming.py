@@ -24,14 +24,16 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, cast
 
 from fastapi.sse import format_sse_event
 
 from assistant.graph.graph import graph
 from assistant.graph.state import CoachInput
+from assistant.llm.gateway import ModelGateway
 from assistant.service import Coach, to_result
+
+from .limits import ModelQueue
 
 log = logging.getLogger("api")
 
@@ -48,15 +50,19 @@ def _dump(items: list[Any]) -> list[Any]:
 
 
 def graph_events(coach: Coach, *, text: str, rating: int | None, no_llm: bool,
-                 cancel: threading.Event | None = None) -> Iterator[Event]:
+                 cancel: threading.Event | None = None,
+                 take_turn: Callable[[], None] | None = None) -> Iterator[Event]:
     """Run one draft through the graph, yielding protocol events (blocking; run in a thread).
 
     The draft must already be validated. Setting ``cancel`` stops a model generation at its
-    next token.
+    next token; ``take_turn`` is called (and may block) before the first model call.
     """
     started = coach.clock()
     no_llm = no_llm or coach.context.model is None
-    context = dataclasses.replace(coach.context, stream_text=True, cancel=cancel)
+    model = coach.context.model
+    if take_turn is not None and model is not None:
+        model = cast(ModelGateway, GatedModel(model, take_turn))
+    context = dataclasses.replace(coach.context, stream_text=True, cancel=cancel, model=model)
     state: dict[str, Any] = {"text": text, "rating": rating, "no_llm": no_llm}
     shown_rewrite = ""
     for mode, chunk in graph.stream(
@@ -114,40 +120,70 @@ def graph_events(coach: Coach, *, text: str, rating: int | None, no_llm: bool,
 _END = object()
 
 
-async def event_stream(
-    events: Callable[[threading.Event], Iterator[Event]],
-    guard: AbstractAsyncContextManager[Any] | None = None,
-) -> AsyncIterator[bytes]:
-    """SSE frames from a blocking event iterator run in a worker thread.
+class GatedModel:
+    """Wraps the coach's model so that its first call in a run waits for the model queue's
+    turn: the analysis and guidance of a streamed draft go out at once even while another
+    request is generating."""
 
-    ``events`` receives an event that is set when the client goes away. ``guard`` (the model
-    queue's turn) is held for the whole stream. A failure becomes an ``error`` event: the
-    stream always ends cleanly.
+    def __init__(self, model: Any, take_turn: Callable[[], None]) -> None:
+        self._model = model
+        self._take_turn = take_turn
+        self.model_name: str = getattr(model, "model_name", "")
+
+    def generate(self, **kwargs: Any) -> Any:
+        self._take_turn()
+        return self._model.generate(**kwargs)
+
+    def stream(self, **kwargs: Any) -> Iterator[str]:
+        self._take_turn()
+        return cast(Iterator[str], self._model.stream(**kwargs))
+
+
+def event_stream(
+    events: Callable[[threading.Event, Callable[[], None] | None], Iterator[Event]],
+    queue: ModelQueue | None = None,
+) -> AsyncIterator[bytes]:
+    """Start a blocking event iterator in a worker thread now; return its SSE frames.
+
+    ``events`` receives an event that is set when the client goes away, and, when ``queue``
+    is given (a request already admitted to the model queue), a function that blocks until
+    the model's turn; the place in the queue is given back when the run ends, even if the
+    frames are never read. A failure becomes an ``error`` event: the stream always ends
+    cleanly. Call from the event loop.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
+    frames: asyncio.Queue[Any] = asyncio.Queue()
     cancelled = threading.Event()
+    has_turn = threading.Event()
+
+    def take_turn() -> None:
+        if queue is not None and not has_turn.is_set():
+            asyncio.run_coroutine_threadsafe(queue.wait_turn(), loop).result()
+            has_turn.set()
 
     def produce() -> None:
         try:
-            for item in events(cancelled):
+            for item in events(cancelled, take_turn if queue is not None else None):
                 if cancelled.is_set():
                     break
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+                loop.call_soon_threadsafe(frames.put_nowait, item)
         except Exception as exc:
             log.exception("stream failed", exc_info=exc)
-            loop.call_soon_threadsafe(queue.put_nowait, (
+            loop.call_soon_threadsafe(frames.put_nowait, (
                 "error",
                 {"error": {"code": "internal_error", "message": "coaching failed; try again"}},
             ))
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, _END)
+            if queue is not None:
+                loop.call_soon_threadsafe(queue.end_turn, has_turn.is_set())
+            loop.call_soon_threadsafe(frames.put_nowait, _END)
 
-    async def frames() -> AsyncIterator[bytes]:
-        worker = loop.run_in_executor(None, produce)
+    worker = loop.run_in_executor(None, produce)
+
+    async def read() -> AsyncIterator[bytes]:
         try:
             while True:
-                item = await queue.get()
+                item = await frames.get()
                 if item is _END:
                     break
                 yield sse(*item)
@@ -155,10 +191,4 @@ async def event_stream(
             cancelled.set()
             await asyncio.shield(worker)
 
-    if guard is None:
-        async for frame in frames():
-            yield frame
-        return
-    async with guard:
-        async for frame in frames():
-            yield frame
+    return read()

@@ -510,3 +510,33 @@ def test_stream_stops_the_model_when_the_client_goes_away(settings: Settings,
     assert sum(1 for e, d in events if e == "critique" and "delta" in d) <= 3
     assert len(model.calls) == 1  # no rewrite call after that
     assert done["meta"]["rewrite_source"] == "placeholder"
+
+
+def test_stream_sends_the_analysis_while_the_model_is_busy(settings: Settings,
+                                                           retriever: Any) -> None:
+    import asyncio
+
+    from api.streaming import event_stream, graph_events
+
+    _, model = make_app(settings, retriever, [CRITIQUE_REPLY, REWRITE_OK])
+    coach = make_coach(settings, retriever, model)
+    queue = ModelQueue(size=1)
+
+    async def run() -> list[str]:
+        async with queue.slot():  # another request is generating
+            queue.admit()
+            frames = event_stream(
+                lambda cancel, take_turn: graph_events(
+                    coach, text=DRAFT_EN, rating=None, no_llm=False, cancel=cancel,
+                    take_turn=take_turn),
+                queue,
+            )
+            first = [await frames.__anext__(), await frames.__anext__()]
+            assert model is not None and model.calls == []  # still waiting for its turn
+        rest = [frame async for frame in frames]
+        return [f.decode().split("\n", 1)[0] for f in [*first, *rest]]
+
+    names = asyncio.run(run())
+    assert names[:2] == ["event: analysis", "event: guidance"]
+    assert names[-1] == "event: done"
+    assert model is not None and len(model.calls) == 2 and queue.admitted == 0

@@ -65,14 +65,15 @@ async def critique_stream(body: CritiqueCreate, coach: CoachDep, service: Servic
     (before any model call), then the rest, text deltas included; ``done`` carries the
     full result."""
     check_draft(body.text, max_chars=service.settings.max_draft_chars)
-    guard = None
+    queue = None
     if _uses_model(coach, body.no_llm):
         service.queue.admit()  # 503 now, before the stream starts, when the queue is full
-        guard = service.queue.turn()
+        queue = service.queue
     events = event_stream(
-        lambda cancel: graph_events(coach, text=body.text, rating=body.rating,
-                                    no_llm=body.no_llm, cancel=cancel),
-        guard,
+        lambda cancel, take_turn: graph_events(coach, text=body.text, rating=body.rating,
+                                               no_llm=body.no_llm, cancel=cancel,
+                                               take_turn=take_turn),
+        queue,
     )
     return EventSourceResponse(events, headers={"Cache-Control": "no-store",
                                                 "X-Accel-Buffering": "no"})
