@@ -12,6 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -32,6 +36,21 @@ def _ready() -> bool:
     return _COACH is not None
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the server process is gone (even if it was killed),
+    so no orphaned worker outlives it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    # The server's signal handlers came along with the fork; the server stops the workers.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class NoModelPool:
     """A fork-based process pool running ``Coach.critique(..., no_llm=True)``.
 
@@ -46,7 +65,8 @@ class NoModelPool:
         self.coach = coach
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork")
+            workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=_exit_with_parent, initargs=(os.getpid(),),
         )
         # Fork every worker now: later forks would copy a loaded model and its threads.
         list(self._pool.map(_ready_n, range(workers)))
@@ -67,7 +87,7 @@ class NoModelPool:
 
     def shutdown(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
