@@ -7,7 +7,9 @@ Starts ``coach serve`` as a subprocess on 127.0.0.1 and measures, from this seco
   (``POST /bench/bare``: parses the same body, does nothing), with the ratio;
 - time to the first streamed event (``analysis``) of ``POST /v1/critique/stream``;
 - time to the first model token with the embedded model (one streamed request);
-- server start to ready (``/readyz`` 200) and the server's RSS.
+- server start to ready (``/readyz`` 200) and the server's RSS;
+- the server's CPU time per request (its workers included), which, unlike throughput, barely
+  depends on what else the machine is running.
 
 Run: ``.venv/bin/python bench/bench_api.py [--seconds 10] [--skip-model]``.
 Writes ``bench/results/api.json`` and prints a table. The rate limit is switched off for the
@@ -60,6 +62,22 @@ def _rss_mb(pid: int) -> dict[str, float]:
         if key in ("VmRSS", "VmHWM"):
             out[key] = round(int(value.split()[0]) / 1024, 1)
     return out
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children (the no-model workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = {pid}
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids.update(int(p) for p in children.read_text().split())
+    total = 0.0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
@@ -121,6 +139,12 @@ async def load(url: str, drafts: list[str], concurrency: int, seconds: float) ->
     }
 
 
+def _per_req(cpu_s: float, run: dict[str, Any]) -> float:
+    """Server CPU per request, warm-up included (it ran 1 s of the same load)."""
+    warm_share = (run["requests"] / run["req_per_s"] + 1.0) / (run["requests"] / run["req_per_s"])
+    return round(cpu_s * 1000 / (run["requests"] * warm_share), 2) if run["requests"] else 0.0
+
+
 def first_events(base: str, text: str, *, no_llm: bool, until: str) -> dict[str, float]:
     """Seconds from sending a stream request to its first event, and to the first event
     named ``until`` (the stream is then closed)."""
@@ -159,8 +183,12 @@ def main() -> None:
         levels = [int(x) for x in args.levels.split(",")]
         rows = []
         for c in levels:
+            cpu = _cpu_s(proc.pid)
             coach = asyncio.run(load(base + "/v1/critique", drafts, c, args.seconds))
+            coach["server_cpu_ms_per_req"] = _per_req(_cpu_s(proc.pid) - cpu, coach)
+            cpu = _cpu_s(proc.pid)
             bare = asyncio.run(load(base + "/bench/bare", drafts, c, args.seconds))
+            bare["server_cpu_ms_per_req"] = _per_req(_cpu_s(proc.pid) - cpu, bare)
             rows.append({"concurrency": c, "critique_no_llm": coach, "bare": bare,
                          "ratio_req_per_s": round(coach["req_per_s"] / bare["req_per_s"], 3)})
         results["load"] = rows
@@ -191,12 +219,13 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"start to ready: {results['start_to_ready_s']} s; RSS {results['rss_after_load_mb']}")
     print(f"{'clients':>7} | {'critique req/s':>14} {'p50':>7} {'p95':>7} {'err':>4} | "
-          f"{'bare req/s':>10} {'p50':>7} {'p95':>7} | ratio")
+          f"{'bare req/s':>10} {'p50':>7} {'p95':>7} | ratio | server CPU ms/req")
     for row in results["load"]:
         a, b = row["critique_no_llm"], row["bare"]
         print(f"{row['concurrency']:>7} | {a['req_per_s']:>14} {a['p50_ms']:>7} {a['p95_ms']:>7} "
               f"{a['errors']:>4} | {b['req_per_s']:>10} {b['p50_ms']:>7} {b['p95_ms']:>7} | "
-              f"{row['ratio_req_per_s']}")
+              f"{row['ratio_req_per_s']} | {a['server_cpu_ms_per_req']} / "
+              f"{b['server_cpu_ms_per_req']}")
     print("stream (no_llm):", results["stream_no_llm"])
     if "stream_model" in results:
         print("stream (embedded model):", results["stream_model"])
