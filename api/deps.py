@@ -78,6 +78,7 @@ class ServiceState:
 
     @classmethod
     def create(cls, settings: Settings, coach: Coach | None = None) -> ServiceState:
+        """The state for ``settings``; ``coach`` when one is injected (tests)."""
         return cls(
             settings=settings,
             key_digests=parse_api_keys(settings.api_keys),

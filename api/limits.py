@@ -44,6 +44,7 @@ class RateLimiter:
 
     @property
     def enabled(self) -> bool:
+        """False when configured off (``per_minute`` or ``burst`` is 0)."""
         return self.per_minute > 0 and self.burst > 0
 
     def acquire(self, key: str) -> float:
@@ -100,6 +101,7 @@ class ModelQueue:
         self._admitted += 1
 
     def release(self) -> None:
+        """Give back a place taken by ``admit``."""
         self._admitted -= 1
 
     async def wait_turn(self) -> None:

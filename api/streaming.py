@@ -131,10 +131,12 @@ class GatedModel:
         self.model_name: str = getattr(model, "model_name", "")
 
     def generate(self, **kwargs: Any) -> Any:
+        """The model's ``generate``, after waiting for the turn."""
         self._take_turn()
         return self._model.generate(**kwargs)
 
     def stream(self, **kwargs: Any) -> Iterator[str]:
+        """The model's ``stream``, after waiting for the turn."""
         self._take_turn()
         return cast(Iterator[str], self._model.stream(**kwargs))
 

@@ -86,6 +86,7 @@ class NoModelPool:
         return result.model_dump_json()
 
     def shutdown(self) -> None:
+        """Stop the workers (idle ones exit at once)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
