@@ -474,12 +474,18 @@ def test_critique_route_uses_the_worker_pool(settings: Settings, retriever: Any)
     app, _ = make_app(settings, retriever)
     service = app.state.service
     service.pool = NoModelPool(service.coach, 1)
+    items = [{"id": "a", "text": DRAFT_EN}, {"id": "b", "text": ""}, {"text": DRAFT_ZH}]
     try:
         with client(app) as c:
             body = c.post("/v1/critique", json={"text": DRAFT_EN, "no_llm": True}).json()
+            batch = c.post("/v1/critique/batch", json={"items": items, "no_llm": True}).json()
     finally:
         service.pool.shutdown()
     assert body["schema_version"] == 1 and body["verdicts"]["behavior_focused"] is False
+    assert batch["failed"] == 1
+    assert [r.get("id") for r in batch["results"]] == ["a", "b", None]
+    assert batch["results"][1]["error"]["code"] == "empty_draft"
+    assert batch["results"][2]["language"] == "zh"
 
 
 def test_stream_stops_the_model_when_the_client_goes_away(settings: Settings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse
@@ -11,8 +13,9 @@ from assistant.service import Coach, InputError, validate_text
 
 from ..deps import CoachDep, RateLimitedKey, ServiceDep
 from ..errors import ERROR_RESPONSES, ApiError
-from ..schemas import BatchCreate, BatchItemError, BatchPublic, CritiqueCreate
+from ..schemas import BatchCreate, BatchItemCreate, BatchItemError, BatchPublic, CritiqueCreate
 from ..streaming import event_stream, graph_events
+from ..workers import NoModelPool
 
 router = APIRouter(prefix="/v1/critique", tags=["critique"], responses=ERROR_RESPONSES)
 
@@ -106,6 +109,26 @@ async def critique_batch(body: BatchCreate, coach: CoachDep, service: ServiceDep
         return BatchPublic(results=results, failed=failed)
 
     if not _uses_model(coach, body.no_llm):
+        if service.pool is not None:
+            return await _batch_in_workers(body, service.pool, max_chars)
         return await run_in_threadpool(run)
     async with service.queue.slot():
         return await run_in_threadpool(run)
+
+
+async def _batch_in_workers(body: BatchCreate, pool: NoModelPool, max_chars: int) -> BatchPublic:
+    """A model-free batch spread over the worker processes, results in input order."""
+
+    async def one(i: int, item: BatchItemCreate) -> CritiqueResult | BatchItemError:
+        try:
+            check_draft(item.text, max_chars=max_chars)
+        except ApiError as exc:
+            return BatchItemError.model_validate(
+                {"index": i, "id": item.id, "error": {"code": exc.code, "message": exc.message}})
+        result = CritiqueResult.model_validate_json(await pool.critique_json(item.text,
+                                                                             item.rating))
+        return result.model_copy(update={"id": item.id})
+
+    results = list(await asyncio.gather(*(one(i, item) for i, item in enumerate(body.items))))
+    return BatchPublic(results=results,
+                       failed=sum(isinstance(r, BatchItemError) for r in results))
