@@ -60,6 +60,8 @@ class Readiness:
     model: bool = False
     error: str | None = None
     model_load_s: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds since the start-up thread began, at the end of each start-up step."""
 
 
 @dataclass

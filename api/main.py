@@ -52,12 +52,17 @@ def start_up(service: ServiceState) -> None:
         # degrades its result instead.
         service.readiness.model = True
     try:
+        timings = service.readiness.timings
         started = time.perf_counter()
         coach = Coach.from_settings(settings)
+        timings["store_s"] = round(time.perf_counter() - started, 2)
         coach.warm_guidance_cache()
+        timings["guidance_cache_s"] = round(time.perf_counter() - started, 2)
         coach.critique(WARM_UP_DRAFT, no_llm=True)
+        timings["warm_up_critique_s"] = round(time.perf_counter() - started, 2)
         if settings.no_llm_workers > 0:
             service.pool = NoModelPool(coach, settings.no_llm_workers)
+        timings["workers_s"] = round(time.perf_counter() - started, 2)
         service.coach = coach
         service.readiness.store = coach.context.retriever is not None
         log.info("coach ready in %.1f s", time.perf_counter() - started)

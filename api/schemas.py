@@ -82,3 +82,5 @@ class ReadinessPublic(BaseModel):
     store: bool
     model: bool
     model_load_s: float | None = None
+    startup: dict[str, float] = Field(default_factory=dict)
+    """Seconds into start-up at the end of each step (store, guidance cache, warm-up...)."""

@@ -243,6 +243,7 @@ def main() -> None:
                     "load_avg_at_start": os.getloadavg()},
         "start_to_ready_s": round(ready_s, 2),
         "rss_after_start_mb": _rss_mb(proc.pid),
+        "readyz": httpx.get(base + "/readyz").json(),
     }
     try:
         levels = [int(x) for x in args.levels.split(",")]
@@ -282,7 +283,8 @@ def main() -> None:
     out = ROOT / "bench/results/api.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"start to ready: {results['start_to_ready_s']} s; RSS {results['rss_after_load_mb']}")
+    print(f"start to ready: {results['start_to_ready_s']} s ({results['readyz']}); "
+          f"RSS {results['rss_after_load_mb']}")
     print(f"{'clients':>7} | {'critique req/s':>14} {'p50':>7} {'p95':>7} {'err':>4} | "
           f"{'bare req/s':>10} {'p50':>7} {'p95':>7} | ratio | server CPU ms/req")
     for row in results["load"]:

@@ -27,4 +27,5 @@ async def readyz(service: ServiceDep) -> ReadinessPublic:
         missing = [name for name, ok in (("store", r.store), ("model", r.model)) if not ok]
         message = r.error or f"not ready: {' and '.join(missing)} loading"
         raise ApiError(503, "not_ready", message, {"Retry-After": "2"})
-    return ReadinessPublic(store=r.store, model=r.model, model_load_s=r.model_load_s)
+    return ReadinessPublic(store=r.store, model=r.model, model_load_s=r.model_load_s,
+                           startup=r.timings)
