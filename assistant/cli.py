@@ -261,6 +261,28 @@ def ingest(
         err.print(f"[yellow]skipped[/] {name}: {why}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Serve the web page and the HTTP API (uvicorn); the page is at http://HOST:PORT/."""
+    from api.deps import is_loopback
+
+    settings = get_settings()
+    if not settings.api_keys and not is_loopback(host):
+        raise _fail(
+            f"refusing to listen on {host} without API keys: set COACH_API_KEYS "
+            "(comma-separated keys, or sha256:<hex> entries) or bind to 127.0.0.1"
+        )
+    import uvicorn
+
+    err.print(f"Feedback Coach on http://{host}:{port}/ (API docs at /docs); Ctrl+C stops it.",
+              highlight=False)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level="info",
+                server_header=False)
+
+
 @eval_app.command("run", hidden=True)
 def eval_run(
     suites: Annotated[list[str] | None, typer.Argument(

@@ -81,6 +81,40 @@ class Settings(BaseSettings):
 
     max_draft_chars: int = 20_000
 
+    # -- HTTP API (``coach serve``) ------------------------------------------------------
+
+    api_keys: str | None = None
+    """Comma-separated API keys for ``Authorization: Bearer <key>``; an entry may also be
+    ``sha256:<hex>`` (the key's SHA-256) so plain keys need not sit in the environment.
+    Unset: no authentication, and the server binds to loopback only."""
+
+    rate_limit_per_minute: float = 120.0
+    """Sustained requests per minute per API key (token bucket); 0 turns the limit off."""
+
+    rate_limit_burst: int = 30
+    """Requests a key may make at once before the per-minute rate applies."""
+
+    model_queue_size: int = 8
+    """Model-using requests that may wait while one generates; beyond it -> 503."""
+
+    max_body_bytes: int = 256 * 1024
+    """Largest request body for single-draft endpoints (checked before parsing)."""
+
+    max_batch_body_bytes: int = 16 * 1024 * 1024
+    """Largest request body for ``/v1/critique/batch``."""
+
+    max_batch_items: int = 500
+
+    no_llm_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    """Worker processes for model-free critiques (forked at start-up); 0 keeps them in the
+    server process."""
+
+    cors_origins: str = ""
+    """Comma-separated origins allowed by CORS; empty (the default) allows none."""
+
+    bench_routes: bool = False
+    """Expose ``/bench/bare``, a bare endpoint the load benchmark compares against."""
+
     @property
     def model_provider(self) -> str:
         """The LiteLLM provider prefix of ``model`` (``openai`` for ``openai/gpt-4o``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -46,3 +47,9 @@ class Context:
     model: ModelGateway | None = None
     cache: dict[tuple[str, int, str | None], list[PassageLike]] = field(default_factory=dict)
     """Guidance queries are few and fixed per weakness: cache their results."""
+    stream_text: bool = False
+    """Stream the model's text through ``runtime.stream_writer`` as it is generated (the
+    API's SSE endpoint); the nodes' results are the same either way."""
+    cancel: threading.Event | None = None
+    """Set by a streaming caller whose client went away: a streamed generation stops at its
+    next token and the run finishes without the model (degraded)."""

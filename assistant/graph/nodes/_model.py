@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
 
 from ...analyzer import Analysis
 from ...llm.errors import ModelError, ModelTimeout, ModelUnavailable
+from ...llm.gateway import Generation
 from ...schemas import Finding, GuidancePassage
+from ..context import Context
 from ..state import CallRecord
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
@@ -65,3 +71,48 @@ def failure(node: str, exc: ModelError) -> dict[str, Any]:
         "calls": [CallRecord(node=node, ok=False, error=type(exc).__name__)],
         "notes": [f"{node}: {type(exc).__name__}: {str(exc)[:200]}"],
     }
+
+
+def generate_text(
+    runtime: Runtime[Context],
+    *,
+    event: str,
+    system: str,
+    user: str,
+    max_tokens: int,
+    visible: Callable[[str], str] | None = None,
+) -> Generation[BaseModel]:
+    """One text generation. When the context asks for streaming, the reply is generated with
+    ``model.stream`` and each new piece of ``visible(text so far)`` is sent to the stream
+    writer as ``{"event": event, "delta": ...}``; otherwise ``model.generate`` is used.
+
+    Streamed generations report the number of deltas as completion tokens (one per token on
+    llama.cpp) and no prompt token count.
+
+    Raises:
+        ModelError: as the gateway's ``generate``/``stream``, possibly mid-stream;
+            ``ModelUnavailable`` when ``ctx.cancel`` is set during the stream.
+    """
+    ctx = runtime.context
+    model = ctx.model
+    assert model is not None
+    if not ctx.stream_text:
+        return model.generate(system=system, user=user, max_tokens=max_tokens)
+    write = runtime.stream_writer
+    text, sent, deltas = "", "", 0
+    stream = model.stream(system=system, user=user, max_tokens=max_tokens)
+    try:
+        for delta in stream:
+            if ctx.cancel is not None and ctx.cancel.is_set():
+                raise ModelUnavailable("generation stopped: the client went away")
+            text += delta
+            deltas += 1
+            shown = visible(text) if visible is not None else text
+            if len(shown) > len(sent) and shown.startswith(sent):
+                write({"event": event, "delta": shown[len(sent):]})
+                sent = shown
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # stops the backend's generation and frees the model at once
+    return Generation(text, None, 0, deltas, getattr(model, "model_name", ""))

@@ -17,7 +17,7 @@ from ... import factcheck
 from ...llm.errors import ModelError
 from ..context import Context
 from ..state import CallRecord, CoachState, CritiqueOutput, TailoredAction
-from ._model import MAX_PROMPT_GUIDANCE, failure, prompt_vars
+from ._model import MAX_PROMPT_GUIDANCE, failure, generate_text, prompt_vars
 
 if TYPE_CHECKING:
     from langgraph.runtime import Runtime
@@ -36,10 +36,13 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     variables = prompt_vars(analysis, state.guidance)
     variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)} for e, _ in state.candidates]
     try:
-        gen = ctx.model.generate(
+        gen = generate_text(
+            runtime,
+            event="critique",
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("critique", **variables),
             max_tokens=200,
+            visible=visible_critique,
         )
     except ModelError as exc:
         return failure("critique", exc)
@@ -76,6 +79,25 @@ def parse_reply(text: str, candidate_ids: list[str]) -> CritiqueOutput | None:
         return CritiqueOutput(critique=" ".join(m.group(1).split()), actions=actions[:3])
     except ValidationError:
         return None
+
+
+_CRITIQUE_LABEL = re.compile(r"CRITIQUE\s*[:：]\s*", re.I)
+_ACTION_START = re.compile(r"\n\s*ACTION", re.I)
+
+
+def visible_critique(text: str) -> str:
+    """The part of a partial reply that is critique prose, for streaming: after the
+    ``CRITIQUE:`` label, before the first ``ACTION`` line. The last line is held back while
+    it could still turn into an ``ACTION`` line."""
+    m = _CRITIQUE_LABEL.search(text)
+    if m is None:
+        return ""
+    body = text[m.end():]
+    end = _ACTION_START.search(body)
+    if end is not None:
+        return body[: end.start()].rstrip()
+    cut = body.rfind("\n")
+    return body[:cut].rstrip() if cut != -1 else body
 
 
 def _clean_title(title: str) -> str:

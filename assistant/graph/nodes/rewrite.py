@@ -10,7 +10,7 @@ from ...llm.errors import ModelError
 from ...placeholder import placeholder_rewrite
 from ..context import Context
 from ..state import CallRecord, CoachState
-from ._model import failure, prompt_vars
+from ._model import failure, generate_text, prompt_vars
 
 if TYPE_CHECKING:
     from langgraph.runtime import Runtime
@@ -32,7 +32,9 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     variables["violation"] = state.violation
     variables["facts"] = factcheck.key_facts(analysis.text)
     try:
-        gen = ctx.model.generate(
+        gen = generate_text(
+            runtime,
+            event="rewrite",
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("rewrite", **variables),
             max_tokens=480,

@@ -1,0 +1,185 @@
+"""Build the FastAPI app: routers, error handlers, limits, and a lifespan that builds one
+shared ``Coach`` in the background (``/readyz`` turns 200 when it is ready)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from assistant.config import EMBEDDED_PROVIDER, Settings, get_settings
+from assistant.service import Coach
+
+from . import errors
+from .deps import ServiceState
+from .limits import BodyLimitMiddleware
+from .routes import critique, guidance, health, web
+from .schemas import CritiqueCreate
+from .workers import NoModelPool
+
+log = logging.getLogger("api")
+
+ROUTERS: list[APIRouter] = [health.router, critique.router, guidance.router, web.router]
+"""Every resource's router; add new ones here (e.g. role-play)."""
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def start_up(service: ServiceState) -> None:
+    """Build the coach (store built on first use, guidance cache warmed, one no-model
+    critique to load the analyzer) while the embedded model loads in a second thread, so
+    the first request pays for neither. Failures are recorded for ``/readyz``, never raised.
+    """
+    settings = service.settings
+    loader = None
+    if settings.model_provider == EMBEDDED_PROVIDER:
+        loader = threading.Thread(target=_load_model, args=(service,), name="model-load",
+                                  daemon=True)
+        loader.start()
+    else:
+        # Remote models (Ollama, vLLM, hosted APIs) are not probed: a call that fails
+        # degrades its result instead.
+        service.readiness.model = True
+    try:
+        timings = service.readiness.timings
+        started = time.perf_counter()
+        coach = Coach.from_settings(settings)
+        timings["store_s"] = round(time.perf_counter() - started, 2)
+        coach.warm_guidance_cache()
+        timings["guidance_cache_s"] = round(time.perf_counter() - started, 2)
+        coach.critique(WARM_UP_DRAFT, no_llm=True)
+        timings["warm_up_critique_s"] = round(time.perf_counter() - started, 2)
+        if settings.no_llm_workers > 0:
+            service.pool = NoModelPool(coach, settings.no_llm_workers)
+        timings["workers_s"] = round(time.perf_counter() - started, 2)
+        service.coach = coach
+        service.readiness.store = coach.context.retriever is not None
+        log.info("coach ready in %.1f s", time.perf_counter() - started)
+    except Exception as exc:
+        log.exception("start-up failed")
+        service.readiness.error = f"the knowledge store could not be loaded: {exc}"
+
+
+WARM_UP_DRAFT = (
+    "Warm-up: Sam presented the Q3 results clearly. Next, practise timing. 下次请提前准备。"
+)
+"""Run once at start-up so the analyzer's lexicons are loaded before the first request."""
+
+
+def _load_model(service: ServiceState) -> None:
+    try:
+        from assistant.llm.embedded import register_embedded_provider
+
+        started = time.perf_counter()
+        register_embedded_provider(service.settings).load()
+        service.readiness.model_load_s = round(time.perf_counter() - started, 2)
+        service.readiness.model = True
+        log.info("embedded model loaded in %.1f s", service.readiness.model_load_s)
+    except Exception as exc:
+        log.exception("model load failed")
+        service.readiness.error = f"the model could not be loaded: {exc}"
+
+
+def create_app(settings: Settings | None = None, *, coach: Coach | None = None) -> FastAPI:
+    """The application.
+
+    Args:
+        settings: Defaults to ``get_settings()`` (the environment).
+        coach: A ready coach (tests pass one with a scripted model); when omitted, one is
+            built from ``settings`` in the background at start-up.
+    """
+    settings = settings or get_settings()
+    service = ServiceState.create(settings, coach)
+    if coach is not None:
+        service.readiness.store = True
+        service.readiness.model = True
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if service.coach is None and not service.started.is_set():
+            service.started.set()
+            threading.Thread(target=start_up, args=(service,), name="coach-start-up",
+                             daemon=True).start()
+        yield
+        if service.pool is not None:
+            service.pool.shutdown()
+
+    docs_assets = _swagger_assets()
+    app = FastAPI(
+        title="Feedback Coach",
+        version="1",
+        summary="Critique performance-feedback drafts (English, Chinese, mixed).",
+        lifespan=lifespan,
+        docs_url=None if docs_assets else "/docs",
+        redoc_url=None,
+    )
+    if docs_assets:
+        _add_offline_docs(app, docs_assets)
+    app.state.service = service
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.bench_routes:
+        _add_bench_route(app)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
+                       limits={"/v1/critique/batch": settings.max_batch_body_bytes})
+    return app
+
+
+def _swagger_assets() -> Path | None:
+    """Swagger UI's files as shipped inside LiteLLM (a dependency), so ``/docs`` works
+    offline instead of loading them from a CDN. Found without importing LiteLLM."""
+    spec = importlib.util.find_spec("litellm")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(root) / "proxy" / "swagger"
+        if (folder / "swagger-ui-bundle.js").is_file() and (folder / "swagger-ui.css").is_file():
+            return folder
+    return None
+
+
+def _add_offline_docs(app: FastAPI, assets: Path) -> None:
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Feedback Coach API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+
+def _add_bench_route(app: FastAPI) -> None:
+    """A bare endpoint that parses the same body and does no work: the benchmark's baseline
+    for what the framework costs on this server."""
+
+    @app.post("/bench/bare", include_in_schema=False)
+    async def bare(body: CritiqueCreate) -> dict[str, Any]:
+        return {"ok": True, "chars": len(body.text)}
+
+
+def __getattr__(name: str) -> Any:
+    """``api.main.app`` is built on first access (``uvicorn api.main:app``)."""
+    if name == "app":
+        app = create_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,63 @@
+"""Helpers for the API tests: an app around a coach with a scripted model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.main import create_app
+from assistant.config import REPO_ROOT, Settings
+from assistant.development import load_catalogue
+from assistant.graph.context import Context, Retriever
+from assistant.llm.fake import ScriptedModel
+from assistant.prompts import PromptRenderer
+from assistant.service import Coach
+
+CRITIQUE_REPLY = (
+    "CRITIQUE: Name one concrete moment and its impact [1]; replace the label with the "
+    "behaviour you saw [2].\nACTION 1: Agree weekly check-ins on the launch plan"
+)
+DRAFT_EN = "Alice shipped the billing launch on time, but she is lazy in meetings."
+DRAFT_ZH = "小王上个月按时完成了支付项目，但他工作态度不好，总是迟到。"
+
+
+def make_coach(settings: Settings, retriever: Retriever | None,
+               model: ScriptedModel | None) -> Coach:
+    """A coach over the repository's prompts and catalogue with the given fakes."""
+    ctx = Context(
+        settings=settings,
+        prompts=PromptRenderer(REPO_ROOT / "prompts"),
+        catalogue=load_catalogue(REPO_ROOT / "knowledge" / "development_actions.yaml"),
+        retriever=retriever,
+        model=model,
+    )
+    return Coach(ctx)
+
+
+def make_app(
+    settings: Settings,
+    retriever: Retriever | None,
+    replies: list[Any] | None = None,
+    **overrides: Any,
+) -> tuple[FastAPI, ScriptedModel | None]:
+    """``create_app`` with an injected coach; ``replies=None`` means no model at all."""
+    settings = settings.model_copy(update=overrides)
+    model = ScriptedModel(replies) if replies is not None else None
+    return create_app(settings, coach=make_coach(settings, retriever, model)), model
+
+
+def parse_sse(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event, data) pairs of an SSE body."""
+    events = []
+    for frame in body.replace("\r\n", "\n").split("\n\n"):
+        name, data = "message", []
+        for line in frame.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+        if data:
+            events.append((name, json.loads("\n".join(data))))
+    return events
