@@ -166,7 +166,8 @@ def test_stream_analysis_comes_before_any_model_call(settings: Settings, retriev
 
 def test_stream_tells_the_client_when_a_rewrite_is_rejected(settings: Settings,
                                                             retriever: Any) -> None:
-    invented = "Alice closed 47 deals in March 2023 and shipped the billing launch on time."
+    # An invented detail alone is repaired in place (see the next test); a label is not.
+    invented = "Alice is careless. She closed 47 deals in March 2023 and shipped the billing launch."
     app, _ = make_app(settings, retriever, [CRITIQUE_REPLY, invented, invented])
     with client(app) as c:
         events = stream(c, {"text": DRAFT_EN})
@@ -180,6 +181,22 @@ def test_stream_tells_the_client_when_a_rewrite_is_rejected(settings: Settings,
         d.get("delta", "") for d in rewrite[last_reset + 1:])
     assert shown == done["rewrite"]
     assert "47" not in done["rewrite"]
+
+
+def test_stream_resets_the_rewrite_when_verify_repairs_it(settings: Settings,
+                                                          retriever: Any) -> None:
+    """An invented name alone is replaced by a placeholder: the client gets the new text."""
+    rewrite_reply = ("Alice and Bob shipped the billing launch on time. In meetings, "
+                     "[example of what she did]. Next step: [what], by [date].")
+    app, model = make_app(settings, retriever, [CRITIQUE_REPLY, rewrite_reply])
+    with client(app) as c:
+        events = stream(c, {"text": DRAFT_EN})
+    done = events[-1][1]
+    assert model is not None and len(model.calls) == 2
+    assert done["meta"]["rewrite_source"] == "model"
+    assert done["rewrite"] == rewrite_reply.replace("Alice and Bob", "Alice and [name]")
+    rewrite = [d for e, d in events if e == "rewrite"]
+    assert rewrite[-1] == {"reset": True, "text": done["rewrite"]}
 
 
 def test_stream_no_llm_and_chinese(settings: Settings, retriever: Any) -> None:
