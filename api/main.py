@@ -65,6 +65,11 @@ def start_up(service: ServiceState) -> None:
         timings["workers_s"] = round(time.perf_counter() - started, 2)
         service.coach = coach
         service.readiness.store = coach.context.retriever is not None
+        # Remembered answers serve the coach's own guidance queries without Chroma; open
+        # the store and its encoder in the background (after the fork) so a first free-text
+        # guidance search does not pay for them.
+        threading.Thread(target=_open_store, args=(coach,), name="store-open",
+                         daemon=True).start()
         log.info("coach ready in %.1f s", time.perf_counter() - started)
     except Exception as exc:
         log.exception("start-up failed")
@@ -75,6 +80,16 @@ WARM_UP_DRAFT = (
     "Warm-up: Sam presented the Q3 results clearly. Next, practise timing. 下次请提前准备。"
 )
 """Run once at start-up so the analyzer's lexicons are loaded before the first request."""
+
+
+def _open_store(coach: Coach) -> None:
+    retriever = coach.context.retriever
+    try:
+        store = getattr(retriever, "store", None)  # CachedRetriever opens it on access
+        if store is not None:
+            store.search("warm up the encoder", k=1)
+    except Exception:  # a broken store shows up on the first search, with a clear error
+        log.exception("opening the knowledge store failed")
 
 
 def _load_model(service: ServiceState) -> None:
