@@ -41,7 +41,7 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
             event="critique",
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("critique", **variables),
-            max_tokens=200,
+            max_tokens=160,
             visible=visible_critique,
         )
     except ModelError as exc:

@@ -15,6 +15,8 @@ from ._model import failure, generate_text, prompt_vars
 if TYPE_CHECKING:
     from langgraph.runtime import Runtime
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _PREAMBLE = re.compile(
     r"^\s*(here is|here's|below is|rewritten|revised|rewrite|改写后|修改后|以下是)[^\n:：]*[:：]\s*",
     re.IGNORECASE,
@@ -31,13 +33,15 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     variables = prompt_vars(analysis, state.guidance)
     variables["violation"] = state.violation
     variables["facts"] = factcheck.key_facts(analysis.text)
+    words, max_tokens = rewrite_budget(analysis.text)
+    variables["max_words"] = words
     try:
         gen = generate_text(
             runtime,
             event="rewrite",
             system=ctx.prompts.render("system", **variables),
             user=ctx.prompts.render("rewrite", **variables),
-            max_tokens=480,
+            max_tokens=max_tokens,
         )
     except ModelError as exc:
         return {
@@ -54,6 +58,21 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         "calls": [CallRecord(node="rewrite", prompt_tokens=gen.prompt_tokens,
                              completion_tokens=gen.completion_tokens)],
     }
+
+
+def rewrite_budget(draft: str) -> tuple[int, int]:
+    """(words or Chinese characters to ask for, max_tokens) for a rewrite of ``draft``.
+
+    About the draft's length plus room for placeholders and a next step: generation is the
+    slow part on a small local model (~15-35 tokens/s), and a short draft needs no essay.
+    """
+    cjk = len(_CJK.findall(draft))
+    words = len(_WORD.findall(draft))
+    if cjk > words:  # Chinese: characters, about one token each
+        size = min(max(cjk + 60, 100), 300)
+        return size, min(max(int(size * 1.2) + 40, 160), 480)
+    size = min(max(words + 40, 60), 200)
+    return size, min(max(int(size * 1.5) + 40, 140), 480)
 
 
 def clean_rewrite(text: str) -> str:
