@@ -81,6 +81,22 @@ class Settings(BaseSettings):
 
     max_draft_chars: int = 20_000
 
+    sessions_url: str | None = None
+    """Role-play sessions: ``postgresql://...`` (needs the ``postgres`` extra) or
+    ``sqlite:///path``; unset: ``data_dir/sessions.sqlite``."""
+
+    session_idle_minutes: float = 120.0
+    """A role-play session idle longer than this is expired (deleted)."""
+
+    roleplay_max_tokens: int = 80
+    """Completion limit of one persona reply."""
+
+    roleplay_attempts: int = 2
+    """Model attempts per persona reply before the in-character fallback line."""
+
+    roleplay_max_message_chars: int = 2_000
+    """Longest manager message accepted in a role-play turn."""
+
     @property
     def model_provider(self) -> str:
         """The LiteLLM provider prefix of ``model`` (``openai`` for ``openai/gpt-4o``)."""
