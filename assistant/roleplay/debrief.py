@@ -108,7 +108,8 @@ def score_dimensions(turns: Sequence[Entry], *, start_stress: int,
     c = {tag: _count(turns, tag) for tag in (
         "cites_evidence", "vague_claim", "acknowledges_feelings", "dismisses_or_interrupts",
         "open_question", "personality_label", "next_step_owner_date", "next_step_partial")}
-    evidence = 1 + 2 * min(c["cites_evidence"], 2) - c["vague_claim"]
+    # One concrete situation already makes a good case; a second makes it strong.
+    evidence = 1 + 3 * (c["cites_evidence"] >= 1) + (c["cites_evidence"] >= 2) - c["vague_claim"]
     listening = 2 + 1.5 * min(c["acknowledges_feelings"], 2) - 2 * c["dismisses_or_interrupts"]
     questions = {0: 1, 1: 3, 2: 4}.get(c["open_question"], 5)
     behaviour = (5 if c["cites_evidence"] else 4) - 2 * c["personality_label"] - (
