@@ -278,7 +278,9 @@ def eval_critique(
 @app.command()
 def roleplay(
     scenario: Annotated[str | None, typer.Option("--scenario", help="Scenario id.")] = None,
-    draft: Annotated[Path | None, typer.Option("--draft", help="Your real draft (file).")] = None,
+    draft: Annotated[
+        Path | None, typer.Option("--draft", help="Your real draft (file).")
+    ] = None,
     rating: Annotated[
         int | None, typer.Option("--rating", min=1, max=5, help="The rating given (1-5).")
     ] = None,

@@ -16,7 +16,7 @@ from assistant.config import REPO_ROOT, Settings
 from assistant.llm.errors import ModelUnavailable
 from assistant.llm.fake import ScriptedModel
 from assistant.roleplay.persona import update_state
-from assistant.roleplay.scenarios import load_scenarios
+from assistant.roleplay.scenario import load_scenarios
 from assistant.roleplay.service import (
     InputError,
     RoleplayService,
@@ -68,15 +68,17 @@ def persona_lines(n: int) -> list[object]:
 def test_update_state_is_pure_and_clamped() -> None:
     scenario = load_scenarios()["gets_upset"]
     state = {"trust": 98, "stress": 3}
-    up = update_state(state, tag_message("I can see this is hard. How do you see it?"), scenario)  # type: ignore[arg-type]
+    tags = tag_message("I can see this is hard. How do you see it?")
+    up = update_state(state, tags, scenario)  # type: ignore[arg-type]
     assert up["trust"] == 100 and up["stress"] == 0
     assert state == {"trust": 98, "stress": 3}
-    down = update_state({"trust": 2, "stress": 97}, tag_message("You're lazy. Calm down."), scenario)
+    bad = tag_message("You're lazy. Calm down.")
+    down = update_state({"trust": 2, "stress": 97}, bad, scenario)
     assert down == {"trust": 0, "stress": 100}
 
 
 def test_good_conversation_builds_trust_and_scores_high(tmp_path: Path) -> None:
-    svc, _ = make_service(tmp_path, persona_lines(len(GOOD)) + ["Well done: you listened."])
+    svc, _ = make_service(tmp_path, [*persona_lines(len(GOOD)), "Well done: you listened."])
     created = svc.create_session(owner="k1", scenario="disputes_rating", draft=DRAFT, rating=2)
     start = created["state"]
     states = [svc.turn(owner="k1", session_id=created["session_id"], message=m)["state"]
@@ -101,7 +103,7 @@ def test_good_conversation_builds_trust_and_scores_high(tmp_path: Path) -> None:
 
 
 def test_bad_conversation_loses_trust_and_scores_low(tmp_path: Path) -> None:
-    svc, _ = make_service(tmp_path, persona_lines(len(BAD)) + ["Keep practising."])
+    svc, _ = make_service(tmp_path, [*persona_lines(len(BAD)), "Keep practising."])
     created = svc.create_session(owner="k1", scenario="disputes_rating", draft=DRAFT, rating=2)
     start = created["state"]
     results = [svc.turn(owner="k1", session_id=created["session_id"], message=m) for m in BAD]
@@ -150,7 +152,7 @@ def test_rejected_reply_is_regenerated(tmp_path: Path) -> None:
     done = events[-1]
     assert done["reply"] == "That is not how I remember it." and not done["degraded"]
     assert "ai_talk" in model.calls[1].user  # the violation is fed back
-    assert [e["event"] for e in events][0] == "turn"
+    assert events[0]["event"] == "turn"
     shown = "".join(e["text"] for e in events if e["event"] == "delta")
     assert "AI" not in shown
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..llm.gateway import ModelGateway
 from ..prompts import PromptRenderer
-from .scenarios import Scenario
+from .scenario import Scenario
 
 
 @dataclass(frozen=True)

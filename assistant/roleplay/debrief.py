@@ -21,7 +21,7 @@ from ..llm.errors import ModelError
 from ..llm.gateway import ModelGateway
 from ..placeholder import placeholder_rewrite
 from ..prompts import PromptRenderer
-from .scenarios import Lang
+from .scenario import Lang
 from .state import Entry
 
 DEBRIEF_FILE = Path(__file__).parent / "debrief.yaml"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..analyzer import detect_language
-from .scenarios import Lang
+from .scenario import Lang
 
 _FLAGS = re.IGNORECASE | re.ASCII
 

@@ -13,7 +13,7 @@ from typing import TypedDict
 import yaml
 
 from ..analyzer import analyze, split_sentences
-from .scenarios import Lang, Scenario, Stance, stance_lines
+from .scenario import Lang, Scenario, Stance, stance_lines
 from .tagging import TurnTags, find_vague
 from .tags import NEGATIVE_TAGS, POSITIVE_TAGS, MoveTag
 

@@ -34,7 +34,7 @@ from ..service import InputError
 from .context import RoleplayContext
 from .debrief import Debrief, build_debrief
 from .graph import build_graph
-from .scenarios import LANGS, Lang, ScenarioSummary, load_scenarios
+from .scenario import LANGS, Lang, ScenarioSummary, load_scenarios
 from .state import Entry
 from .store import SessionMeta, SessionStore, open_store
 
@@ -290,7 +290,7 @@ class RoleplayService:
     def _language(language: str) -> Lang:
         if language not in LANGS:
             raise InputError(f"unsupported language {language!r}; use one of {', '.join(LANGS)}")
-        return language  # type: ignore[return-value]
+        return language
 
     @staticmethod
     def _public(entry: Entry) -> dict[str, Any]:

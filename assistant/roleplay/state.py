@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, TypedDict
 
 from .persona import DraftPoint, PersonaState
-from .scenarios import Lang
+from .scenario import Lang
 
 
 class Call(TypedDict):

@@ -85,7 +85,8 @@ class _SqlIndex:
     def add(self, meta: SessionMeta) -> None:
         with self._lock:
             self._conn.execute(
-                self._sql(f"INSERT INTO roleplay_sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                self._sql(f"INSERT INTO roleplay_sessions ({_COLUMNS}) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)"),
                 (meta.session_id, meta.owner, meta.scenario, meta.language, meta.created_at,
                  meta.last_active, meta.turns),
             )
@@ -187,7 +188,7 @@ class PostgresSessionStore:
             self._index_conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise SessionStoreError(f"cannot connect to the sessions database: {exc}") from exc
-        self.checkpointer: Any = PostgresSaver(self._saver_conn)  # type: ignore[arg-type]
+        self.checkpointer: Any = PostgresSaver(self._saver_conn)
         self.checkpointer.setup()
         self._index = _SqlIndex(self._index_conn, param="%s")
 

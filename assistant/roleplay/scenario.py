@@ -71,7 +71,7 @@ class ScenarioText(BaseModel):
     @model_validator(mode="after")
     def _required_lines(self) -> ScenarioText:
         for stance in ("push_back", "open_up"):
-            if not self.lines.get(stance):  # type: ignore[call-overload]
+            if not self.lines.get(stance):
                 raise ValueError(f"lines.{stance} needs at least one line")
         for stance, lines in self.lines.items():
             if any(not line.strip() for line in lines):
