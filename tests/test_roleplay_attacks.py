@@ -138,3 +138,19 @@ def test_stream_guard_holds_back_a_leak() -> None:
         released += guard.feed(word + " ")
     assert guard.violation is not None and guard.violation.code == "leak"
     assert len(released.split()) < 5
+
+
+def test_guard_rejects_narration_refusals_and_repeats() -> None:
+    ctx = GuardContext.build(language="en", secrets=[], persona_name="Jordan",
+                             previous=["I delivered everything I was asked to."])
+    cases = {
+        "The manager's review states that Jordan's reports are not great.": "narration",
+        "Jordan feels this rating is unfair.": "narration",
+        "I'm sorry, but I can't assist with that.": "ai_talk",
+        "I delivered everything I was asked to!": "repeat",
+    }
+    for reply, code in cases.items():
+        violation = check_reply(reply, ctx)
+        assert violation is not None and violation.code == code, (reply, violation)
+    # A "Jordan:" label before the line is stripped, not counted as narration.
+    assert check_reply("Jordan: That is not how I remember it.", ctx) is None

@@ -61,8 +61,18 @@ def make_service(tmp_path: Path, replies: list[object] | None = None, *,
     return svc, model
 
 
+PERSONA_LINES = [
+    "I'm not sure I agree with that.",
+    "Which projects do you actually mean?",
+    "It has been a hard few months, honestly.",
+    "Maybe. I would need to think about it.",
+    "Okay, that sounds like something I can do.",
+    "Fine, let's put it in writing then.",
+]
+
+
 def persona_lines(n: int) -> list[object]:
-    return [f"Okay, I hear what you are saying, point {i}." for i in range(n)]
+    return list(PERSONA_LINES[:n])
 
 
 def test_update_state_is_pure_and_clamped() -> None:
@@ -177,7 +187,7 @@ def test_session_survives_restart(tmp_path: Path) -> None:
     sid = created["session_id"]
     svc.turn(owner="k1", session_id=sid, message="How do you see the launch?")
     svc.close()
-    svc2, _ = make_service(tmp_path, persona_lines(1))
+    svc2, _ = make_service(tmp_path, PERSONA_LINES[2:3])
     svc2.turn(owner="k1", session_id=sid, message="What got in the way?")
     session = svc2.get_session(owner="k1", session_id=sid)
     assert [e["speaker"] for e in session["transcript"]] == ["persona", "manager", "persona",

@@ -23,5 +23,5 @@ class RoleplayContext:
     clock: Callable[[], float] = time.time
     max_attempts: int = 2
     """Model attempts per turn before the in-character fallback line."""
-    max_tokens: int = 80
+    max_tokens: int = 60
     """Completion limit of a persona reply (short replies keep turns fast)."""

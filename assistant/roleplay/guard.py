@@ -34,8 +34,16 @@ _AI_TALK = re.compile(
     r"|(作为|我是|我只是)(一个|一名)?(AI|ai|人工智能|语言模型|助手|机器人|教练|经理|虚拟助手)",
     _FLAGS,
 )
+_REFUSAL = re.compile(
+    r"\b(i.?m sorry,? but i (can.?t|cannot|am unable)|i (can.?t|cannot) (assist|help) with that"
+    r"|i.?m (not able|unable) to (assist|help|comply)|as a (helpful|responsible) assistant)\b"
+    r"|(抱歉，我(无法|不能)|我无法(协助|提供|回答)|作为一个负责任)",
+    _FLAGS,
+)
+_NARRATION = re.compile(r"\b(the manager|the employee|the review states|the reviewer)\b", _FLAGS)
 _META = re.compile(
-    r"\b(system prompt|(my|the) instructions|i was (told|instructed|asked) to|my (persona|role"
+    r"\b(system prompt|(my|the) instructions|i was (told|instructed) to (play|act|say|be|pretend)"
+    r"|my (persona|role"
     r"|character|stance|script)|hidden concern|role-?play|in character|out of character"
     r"|trust (level|score|is at)|stress (level|score|is at)|rubric|debrief|scenario"
     r"|the manager should|a good manager|open questions?|sbi model|next time,? try"
@@ -80,18 +88,21 @@ class GuardContext:
     injected: bool = False
     """The manager's message contained an instruction to a model."""
     persona_name: str = ""
+    previous: tuple[str, ...] = ()
+    """The persona's earlier lines: a reply that repeats one is rejected."""
     _grams: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def build(cls, *, language: Lang, secrets: Iterable[str], manager_message: str = "",
-              injected: bool = False, persona_name: str = "") -> GuardContext:
+              injected: bool = False, persona_name: str = "",
+              previous: Iterable[str] = ()) -> GuardContext:
         """Precompute the n-grams of the hidden text."""
         secrets = tuple(s for s in secrets if s)
         grams: set[str] = set()
         for s in secrets:
             grams |= _ngrams(s)
         return cls(language, secrets, manager_message, injected, persona_name,
-                   frozenset(grams))
+                   tuple(previous), frozenset(grams))
 
     def allowed_languages(self) -> set[str]:
         """The session's language, plus the manager's own if they switched first."""
@@ -141,6 +152,15 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
         return Violation("role_marker", m.group().strip())
     if m := _AI_TALK.search(text):
         return Violation("ai_talk", m.group())
+    if m := _REFUSAL.search(text):
+        return Violation("ai_talk", m.group())
+    if m := _NARRATION.search(text):
+        return Violation("narration", m.group())
+    spoken = strip_speaker(text, ctx.persona_name)
+    if ctx.persona_name and re.search(
+        rf"(?<![A-Za-z]){re.escape(ctx.persona_name)}(?![A-Za-z])", spoken
+    ):
+        return Violation("narration", f"speaks of {ctx.persona_name} in the third person")
     if m := _META.search(text):
         return Violation("meta", m.group())
     grams = _ngrams(text)
@@ -172,7 +192,23 @@ def check_reply(text: str, ctx: GuardContext) -> Violation | None:
     language = detect_language(text)
     if language not in ctx.allowed_languages():
         return Violation("language", f"replied in {language}, the session is {ctx.language}")
+    for earlier in ctx.previous:
+        if _similar(text, earlier):
+            return Violation("repeat", "repeats an earlier line")
     return None
+
+
+def _bigrams(text: str) -> set[str]:
+    norm = re.sub(r"[\W_]+", "", text.lower())
+    return {norm[i:i + 2] for i in range(len(norm) - 1)}
+
+
+def _similar(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Near-identical lines (character-bigram Jaccard), in either language."""
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return a.strip() == b.strip()
+    return len(x & y) / len(x | y) >= threshold
 
 
 class StreamGuard:

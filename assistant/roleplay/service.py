@@ -19,6 +19,8 @@ Streaming (``stream_turn``) yields, in order:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hmac
 import secrets
 import threading
@@ -28,14 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings
+from ..llm.errors import ModelError
 from ..llm.gateway import ModelGateway
 from ..prompts import PromptRenderer
 from ..service import InputError
 from .context import RoleplayContext
 from .debrief import Debrief, build_debrief
 from .graph import build_graph
+from .nodes.respond import prefix_prompts
 from .scenario import LANGS, Lang, ScenarioSummary, load_scenarios
-from .state import Entry
+from .state import Entry, RoleplayState
 from .store import SessionMeta, SessionStore, open_store
 
 __all__ = ["InputError", "RoleplayService", "ScenarioNotFound", "SessionNotFound"]
@@ -65,7 +69,10 @@ class RoleplayService:
     idle_seconds: float = 120 * 60
     clock: Callable[[], float] = time.time
     max_message_chars: int = 2_000
+    prime: bool = False
+    """Fill a local model's prefix cache between turns (see ``Settings.roleplay_prime``)."""
     _graph: Any = field(init=False, repr=False)
+    _primer: threading.Thread | None = field(default=None, init=False, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
     _locks_guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -81,8 +88,16 @@ class RoleplayService:
         with_model: bool = True,
         store: SessionStore | None = None,
         clock: Callable[[], float] = time.time,
+        prime: bool | None = None,
     ) -> RoleplayService:
-        """Wire the real dependencies: scenarios, prompts, the session store, the model."""
+        """Wire the real dependencies: scenarios, prompts, the session store, the model.
+
+        ``prime`` defaults to on for a local model built here (never for an injected one,
+        e.g. a scripted model in tests).
+        """
+        if prime is None:
+            prime = model is None and with_model and settings.is_local_model and (
+                settings.roleplay_prime)
         if model is None and with_model:
             from ..llm.gateway import LiteLLMGateway
 
@@ -102,6 +117,7 @@ class RoleplayService:
             idle_seconds=settings.session_idle_minutes * 60,
             clock=clock,
             max_message_chars=settings.roleplay_max_message_chars,
+            prime=prime,
         )
 
     # -- scenarios -----------------------------------------------------------------------
@@ -149,6 +165,7 @@ class RoleplayService:
             self._config(session_id), context=self.context, durability="sync",
         )
         self.store.add(SessionMeta(session_id, owner, scenario, lang, now, now, 0))
+        self._start_priming(state)
         opening = state["transcript"][-1]["text"]
         return {"session_id": session_id, "opening": opening, "state": dict(state["persona"]),
                 "scenario": scenario, "language": lang}
@@ -199,6 +216,7 @@ class RoleplayService:
             reply = final["transcript"][-1]
             turns = sum(e["speaker"] == "manager" for e in final["transcript"])
             self.store.touch(session_id, at=self.clock(), turns=turns)
+            self._start_priming(final)
         yield {"event": "done", "reply": reply["text"], "hint": manager["hint"],
                "tags": manager["tags"], "state": dict(final["persona"]),
                "degraded": bool(final["degraded"])}
@@ -217,8 +235,12 @@ class RoleplayService:
             "draft": values.get("draft"),
             "rating": values.get("rating"),
             "transcript": [self._public(e) for e in values["transcript"]],
-            "stats": {"regenerations": values.get("regenerations", 0),
-                      "fallbacks": values.get("fallbacks", 0)},
+            "stats": {
+                "regenerations": values.get("regenerations", 0),
+                "fallbacks": values.get("fallbacks", 0),
+                "model_calls": len(values.get("calls", [])),
+                "completion_tokens": sum(c["completion_tokens"] for c in values.get("calls", [])),
+            },
         }
 
     def debrief(self, *, owner: str, session_id: str, prose: bool = True) -> Debrief:
@@ -246,9 +268,34 @@ class RoleplayService:
             self.store.delete(session_id)
         return expired
 
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Wait for background priming to finish (benchmarks, orderly shutdown)."""
+        if self._primer is not None:
+            self._primer.join(timeout)
+
     def close(self) -> None:
-        """Close the store's connections."""
+        """Wait for priming, then close the store's connections."""
+        self.wait_idle(timeout=30)
         self.store.close()
+
+    def _start_priming(self, values: dict[str, Any]) -> None:
+        """Read the next turn's known prompt prefix into the local model's cache, in the
+        background; a turn that starts meanwhile waits on the model's own lock."""
+        model = self.context.model
+        if not self.prime or model is None:
+            return
+        names = {f.name for f in dataclasses.fields(RoleplayState)}
+        state = RoleplayState(**{k: v for k, v in values.items() if k in names})
+        system, prefix = prefix_prompts(state, self.context)
+
+        def run() -> None:
+            # Priming is an optimisation; the turn itself reports real model failures.
+            with contextlib.suppress(ModelError):
+                model.generate(system=system, user=prefix, max_tokens=1)
+
+        self.wait_idle()
+        self._primer = threading.Thread(target=run, name="roleplay-prime", daemon=True)
+        self._primer.start()
 
     # -- helpers -------------------------------------------------------------------------
 

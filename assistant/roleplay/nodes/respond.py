@@ -36,6 +36,16 @@ def persona_prompts(state: RoleplayState, ctx: RoleplayContext) -> tuple[str, st
     return system, user
 
 
+def prefix_prompts(state: RoleplayState, ctx: RoleplayContext) -> tuple[str, str]:
+    """The part of the next turn's prompts already known between turns: the system prompt
+    and the transcript so far. Feeding it to a local model while the manager types fills its
+    prefix cache, so the turn only reads the new message and the instruction."""
+    system, user = persona_prompts(state, ctx)
+    last = state.transcript[-1]["text"] if state.transcript else ""
+    cut = user.rfind(last) + len(last) if last and last in user else user.find("\n")
+    return system, user[:cut]
+
+
 def guard_context(state: RoleplayState, ctx: RoleplayContext) -> GuardContext:
     """What the reply is checked against: the hidden text of this session, without the
     draft (quoting the draft back is fair) and without the challenged quote."""
@@ -55,6 +65,7 @@ def guard_context(state: RoleplayState, ctx: RoleplayContext) -> GuardContext:
         secrets=[hidden_system, hidden_turn, text.persona.hidden_concern, *text.rubric],
         manager_message=state.message, injected=state.injected,
         persona_name=text.persona.name,
+        previous=[e["text"] for e in state.transcript if e["speaker"] == "persona"],
     )
 
 
