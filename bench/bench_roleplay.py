@@ -142,6 +142,8 @@ def main() -> int:
         "model_calls": sum(s["model_calls"] for s in sessions),
         "regenerations": sum(s["regenerations"] for s in sessions),
         "fallbacks": sum(s["fallbacks"] for s in sessions),
+        "rejected_by_reason": {r: sum(s["rejected"].count(r) for s in sessions)
+                               for r in sorted({r for s in sessions for r in s["rejected"]})},
         "sessions": sessions,
         "per_turn": turns,
     }

@@ -154,3 +154,16 @@ def test_guard_rejects_narration_refusals_and_repeats() -> None:
         assert violation is not None and violation.code == code, (reply, violation)
     # A "Jordan:" label before the line is stripped, not counted as narration.
     assert check_reply("Jordan: That is not how I remember it.", ctx) is None
+
+
+def test_guard_allows_quoting_the_draft_but_not_state_numbers() -> None:
+    ctx = GuardContext.build(language="en", secrets=[], persona_name="Jordan",
+                             quotable="Jordan is careless and his reports are not great.")
+    assert check_reply('"Jordan is careless"? That is not fair to me.', ctx) is None
+    leaked = check_reply("Trust 73/100, stress 36/100. I know you're right.", ctx)
+    assert leaked is not None and leaked.code == "meta"
+    zh = GuardContext.build(language="zh", secrets=[], persona_name="王磊",
+                            quotable="王磊最近态度消极。")
+    assert check_reply("“王磊最近态度消极”？这不公平。", zh) is None
+    narrated = check_reply("王磊觉得很委屈。", zh)
+    assert narrated is not None and narrated.code == "narration"

@@ -136,9 +136,9 @@ def test_persona_pushes_back_on_the_draft(tmp_path: Path) -> None:
     svc.turn(owner="k1", session_id=sid, message="Let's go through your review.")
     # The draft's label "lazy" is what the persona challenges first: the prompt says so.
     assert "Jordan is lazy" in model.calls[0].user
-    assert "defend yourself" in model.calls[0].user
+    assert "pushes back with some emotion" in model.calls[0].user
     svc.turn(owner="k1", session_id=sid, message="You always miss deadlines.")
-    assert "Ask what exactly they mean and when" in model.calls[1].user
+    assert "asks what exactly the manager means and when" in model.calls[1].user
     # Append-only prompts: the second turn's prompt starts with the first one's transcript.
     first_transcript = model.calls[0].user.split("\n\n")[0]
     assert model.calls[1].user.startswith(first_transcript)

@@ -40,7 +40,7 @@ _REFUSAL = re.compile(
     r"|(抱歉，我(无法|不能)|我无法(协助|提供|回答)|作为一个负责任)",
     _FLAGS,
 )
-_NARRATION = re.compile(r"\b(the manager|the employee|the review states|the reviewer)\b", _FLAGS)
+_NARRATION = re.compile(r"\b(the employee|the review states|the reviewer)\b", _FLAGS)
 _META = re.compile(
     r"\b(system prompt|(my|the) instructions|i was (told|instructed) to (play|act|say|be|pretend)"
     r"|my (persona|role"
@@ -48,6 +48,7 @@ _META = re.compile(
     r"|trust (level|score|is at)|stress (level|score|is at)|rubric|debrief|scenario"
     r"|the manager should|a good manager|open questions?|sbi model|next time,? try"
     r"|you should (ask|use|try|acknowledge|cite))\b"
+    r"|\b\d{1,3}\s*/\s*100\b"
     r"|(系统提示|提示词|我的(设定|指令|人设|角色|台词)|隐藏(的)?(担忧|顾虑|设定)|角色扮演|信任度|压力值"
     r"|评分标准|好的经理|开放式问题|你应该(问|用|试着|先))",
     _FLAGS,
@@ -90,19 +91,22 @@ class GuardContext:
     persona_name: str = ""
     previous: tuple[str, ...] = ()
     """The persona's earlier lines: a reply that repeats one is rejected."""
+    quotable: str = ""
+    """Text the persona may quote (the draft, the manager's words): its own name inside
+    such a quote is not narration."""
     _grams: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def build(cls, *, language: Lang, secrets: Iterable[str], manager_message: str = "",
               injected: bool = False, persona_name: str = "",
-              previous: Iterable[str] = ()) -> GuardContext:
+              previous: Iterable[str] = (), quotable: str = "") -> GuardContext:
         """Precompute the n-grams of the hidden text."""
         secrets = tuple(s for s in secrets if s)
         grams: set[str] = set()
         for s in secrets:
             grams |= _ngrams(s)
         return cls(language, secrets, manager_message, injected, persona_name,
-                   tuple(previous), frozenset(grams))
+                   tuple(previous), quotable, frozenset(grams))
 
     def allowed_languages(self) -> set[str]:
         """The session's language, plus the manager's own if they switched first."""
@@ -137,6 +141,38 @@ def strip_speaker(text: str, persona_name: str) -> str:
     return text
 
 
+class SpeakerLabel:
+    """Drop a leading ``Name:`` from a streamed reply before anything is released (the
+    model writes dialogue and often labels its line)."""
+
+    def __init__(self, persona_name: str) -> None:
+        self.labels = [f"{persona_name}:", f"{persona_name}：", "Employee:", "员工："]
+        self.pending = ""
+        self.done = False
+
+    def feed(self, delta: str) -> str:
+        """Return the part of ``delta`` that is the line itself."""
+        if self.done:
+            return delta
+        self.pending += delta
+        head = self.pending.lstrip()
+        for label in self.labels:
+            if head.startswith(label):
+                self.done = True
+                return head[len(label):].lstrip()
+        if any(label.startswith(head) for label in self.labels):
+            return ""  # could still become a label: wait
+        self.done = True
+        return self.pending.lstrip()
+
+    def flush(self) -> str:
+        """Whatever is still held at the end of the stream."""
+        if self.done:
+            return ""
+        self.done = True
+        return self.pending.lstrip()
+
+
 def trim_to_sentence(text: str) -> str:
     """Cut an unfinished last sentence (a reply that ran into its token limit)."""
     text = text.strip()
@@ -156,10 +192,7 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
         return Violation("ai_talk", m.group())
     if m := _NARRATION.search(text):
         return Violation("narration", m.group())
-    spoken = strip_speaker(text, ctx.persona_name)
-    if ctx.persona_name and re.search(
-        rf"(?<![A-Za-z]){re.escape(ctx.persona_name)}(?![A-Za-z])", spoken
-    ):
+    if ctx.persona_name and _narrates(strip_speaker(text, ctx.persona_name), ctx):
         return Violation("narration", f"speaks of {ctx.persona_name} in the third person")
     if m := _META.search(text):
         return Violation("meta", m.group())
@@ -177,6 +210,21 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
         if demanded & said:
             return Violation("follows_injection", sorted(demanded & said)[0])
     return None
+
+
+def _narrates(text: str, ctx: GuardContext) -> bool:
+    """The persona's own name used outside a quote of the draft or the manager."""
+    name = re.escape(ctx.persona_name)
+    source = " ".join(ctx.quotable.lower().split())
+    for m in re.finditer(rf"(?<![A-Za-z]){name}(?![A-Za-z])", text):
+        window = " ".join(text[m.start():].split()[:3]).lower().rstrip(".,!?\"”'")
+        if not _CJK.search(window) and len(window.split()) >= 2 and window in source:
+            continue
+        if _CJK.search(ctx.persona_name) and text[m.start():m.start() + len(ctx.persona_name) + 3] \
+                in ctx.quotable:
+            continue
+        return True
+    return False
 
 
 def check_reply(text: str, ctx: GuardContext) -> Violation | None:

@@ -240,6 +240,7 @@ class RoleplayService:
                 "fallbacks": values.get("fallbacks", 0),
                 "model_calls": len(values.get("calls", [])),
                 "completion_tokens": sum(c["completion_tokens"] for c in values.get("calls", [])),
+                "rejected": [c["error"] for c in values.get("calls", []) if not c["ok"]],
             },
         }
 

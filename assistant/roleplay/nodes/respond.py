@@ -15,7 +15,14 @@ from langgraph.runtime import Runtime
 from ...graph.nodes._model import LANGUAGE_NAMES
 from ...llm.errors import ModelError, ModelTimeout, ModelUnavailable
 from ..context import RoleplayContext
-from ..guard import GuardContext, StreamGuard, check_reply, strip_speaker, trim_to_sentence
+from ..guard import (
+    GuardContext,
+    SpeakerLabel,
+    StreamGuard,
+    check_reply,
+    strip_speaker,
+    trim_to_sentence,
+)
 from ..state import Call, RoleplayState
 
 
@@ -66,6 +73,7 @@ def guard_context(state: RoleplayState, ctx: RoleplayContext) -> GuardContext:
         manager_message=state.message, injected=state.injected,
         persona_name=text.persona.name,
         previous=[e["text"] for e in state.transcript if e["speaker"] == "persona"],
+        quotable="\n".join([state.draft or "", state.message]),
     )
 
 
@@ -79,19 +87,25 @@ def respond(state: RoleplayState, runtime: Runtime[RoleplayContext]) -> dict[str
     system, user = persona_prompts(state, ctx)
     guard = StreamGuard(guard_context(state, ctx))
     name = ctx.scenarios[state.scenario_id].text(state.language).persona.name
+    label = SpeakerLabel(name)
     raw = ""
     deltas = 0
     try:
         chunks = ctx.model.stream(system=system, user=user, max_tokens=ctx.max_tokens)
         try:
             for delta in chunks:
-                raw += delta
                 deltas += 1
-                ready = guard.feed(delta)
+                spoken = label.feed(delta)
+                raw += spoken
+                ready = guard.feed(spoken) if spoken else ""
                 if ready:
                     write({"event": "delta", "text": ready})
                 if guard.violation is not None:
                     break
+            tail = label.flush()
+            if tail and guard.violation is None:
+                raw += tail
+                guard.feed(tail)
         finally:
             close = getattr(chunks, "close", None)
             if callable(close):
@@ -114,6 +128,7 @@ def respond(state: RoleplayState, runtime: Runtime[RoleplayContext]) -> dict[str
     if violation is None:
         violation = check_reply(reply, guard.ctx)
     if violation is not None:
+        record["ok"], record["error"] = False, violation.code
         if guard.released:
             write({"event": "reset", "reason": violation.code})
         return {
