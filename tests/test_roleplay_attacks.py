@@ -167,3 +167,16 @@ def test_guard_allows_quoting_the_draft_but_not_state_numbers() -> None:
     assert check_reply("“王磊最近态度消极”？这不公平。", zh) is None
     narrated = check_reply("王磊觉得很委屈。", zh)
     assert narrated is not None and narrated.code == "narration"
+
+
+def test_guard_rejects_role_reversal() -> None:
+    en = GuardContext.build(language="en", secrets=[], persona_name="Jordan")
+    zh = GuardContext.build(language="zh", secrets=[], persona_name="王磊")
+    for reply, ctx in (("Your performance this year has not met expectations.", en),
+                       ("You need to improve your reports.", en),
+                       ("你最近的表现让我有些失望。", zh),
+                       ("作为你的经理，我希望你改进。", zh)):
+        violation = check_reply(reply, ctx)
+        assert violation is not None and violation.code == "as_manager", reply
+    assert check_reply("My work was on time, every single week.", en) is None
+    assert check_reply("我的工作都按时完成了。", zh) is None

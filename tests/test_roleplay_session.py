@@ -136,9 +136,10 @@ def test_persona_pushes_back_on_the_draft(tmp_path: Path) -> None:
     svc.turn(owner="k1", session_id=sid, message="Let's go through your review.")
     # The draft's label "lazy" is what the persona challenges first: the prompt says so.
     assert "Jordan is lazy" in model.calls[0].user
-    assert "pushes back with some emotion" in model.calls[0].user
+    assert "feels judged as a person and pushes back" in model.calls[0].user
     svc.turn(owner="k1", session_id=sid, message="You always miss deadlines.")
-    assert "asks what exactly the manager means and when" in model.calls[1].user
+    assert "asks what exactly is meant and when" in model.calls[1].user
+    assert model.calls[1].temperature is None  # first attempt: the configured temperature
     # Append-only prompts: the second turn's prompt starts with the first one's transcript.
     first_transcript = model.calls[0].user.split("\n\n")[0]
     assert model.calls[1].user.startswith(first_transcript)
@@ -161,7 +162,8 @@ def test_rejected_reply_is_regenerated(tmp_path: Path) -> None:
                                   message="How do you see it?"))
     done = events[-1]
     assert done["reply"] == "That is not how I remember it." and not done["degraded"]
-    assert "ai_talk" in model.calls[1].user  # the violation is fed back
+    assert "Say something new" in model.calls[1].user  # the retry is told
+    assert model.calls[1].temperature is not None and model.calls[1].temperature > 0.5
     assert events[0]["event"] == "turn"
     shown = "".join(e["text"] for e in events if e["event"] == "delta")
     assert "AI" not in shown
@@ -275,3 +277,23 @@ def test_bad_input_gets_typed_errors(tmp_path: Path) -> None:
     assert {s.language for s in svc.list_scenarios()} == {"en", "zh"}
     assert all(s.language == "zh" for s in svc.list_scenarios(language="zh"))
     assert len(svc.list_scenarios(language="en")) >= 6
+
+
+def test_store_settings(tmp_path: Path) -> None:
+    from assistant.roleplay.store import SessionStoreError, SqliteSessionStore, open_store
+
+    default = open_store(Settings(data_dir=tmp_path / "d"))
+    assert isinstance(default, SqliteSessionStore)
+    assert default.path == tmp_path / "d" / "sessions.sqlite"
+    default.close()
+    custom = open_store(Settings(data_dir=tmp_path / "d",
+                                 sessions_url=f"sqlite:///{tmp_path / 'other.sqlite'}"))
+    assert isinstance(custom, SqliteSessionStore) and custom.path.name == "other.sqlite"
+    custom.close()
+    with pytest.raises(SessionStoreError, match="unsupported"):
+        open_store(Settings(data_dir=tmp_path, sessions_url="mysql://x"))
+    try:
+        import langgraph.checkpoint.postgres  # noqa: F401
+    except ImportError:
+        with pytest.raises(SessionStoreError, match=r"feedback-coach\[postgres\]"):
+            open_store(Settings(data_dir=tmp_path, sessions_url="postgresql://u@127.0.0.1/db"))

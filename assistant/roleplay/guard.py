@@ -40,6 +40,14 @@ _REFUSAL = re.compile(
     r"|(抱歉，我(无法|不能)|我无法(协助|提供|回答)|作为一个负责任)",
     _FLAGS,
 )
+_AS_MANAGER = re.compile(
+    r"\b(your (performance|work|reports?|results|attitude|deliverables)\b"
+    r"|you need to (improve|work on)"
+    r"|i expect you to|as your manager|i.?m giving you a)"
+    r"|(你(最近|这段时间|今年)?的(表现|工作|业绩|态度|绩效|报告)|你需要(改进|提高|提升)|我对你(的|很|有些)"
+    r"|作为你的(经理|上级|主管))",
+    _FLAGS,
+)
 _NARRATION = re.compile(r"\b(the employee|the review states|the reviewer)\b", _FLAGS)
 _META = re.compile(
     r"\b(system prompt|(my|the) instructions|i was (told|instructed) to (play|act|say|be|pretend)"
@@ -190,6 +198,8 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
         return Violation("ai_talk", m.group())
     if m := _REFUSAL.search(text):
         return Violation("ai_talk", m.group())
+    if m := _AS_MANAGER.search(text):
+        return Violation("as_manager", m.group())
     if m := _NARRATION.search(text):
         return Violation("narration", m.group())
     if ctx.persona_name and _narrates(strip_speaker(text, ctx.persona_name), ctx):

@@ -172,6 +172,22 @@ def _hints() -> dict[str, dict[str, str]]:
     return data
 
 
+_MOODS: dict[str, tuple[str, str, str, str]] = {
+    "en": ("calm", "wary", "tense", "upset"),
+    "zh": ("平静", "有戒心", "紧张", "很激动"),
+}
+
+
+def mood_word(state: PersonaState, lang: Lang) -> str:
+    """The persona's state as one word for the prompt (stress first, then trust)."""
+    calm, wary, tense, upset = _MOODS[lang]
+    if state["stress"] >= WITHDRAW_STRESS - 10:
+        return upset
+    if state["stress"] >= 55:
+        return tense
+    return calm if state["trust"] >= AGREE_TRUST else wary
+
+
 def hint_for(tags: TurnTags, lang: Lang) -> str:
     """The one-line live hint for a turn: the first problem, else the first good move."""
     table = _hints()[lang]

@@ -23,7 +23,10 @@ from ..guard import (
     strip_speaker,
     trim_to_sentence,
 )
+from ..persona import mood_word
 from ..state import Call, RoleplayState
+
+RETRY_TEMPERATURE = 0.8
 
 
 def persona_prompts(state: RoleplayState, ctx: RoleplayContext) -> tuple[str, str]:
@@ -37,7 +40,7 @@ def persona_prompts(state: RoleplayState, ctx: RoleplayContext) -> tuple[str, st
     )
     user = ctx.prompts.render(
         "roleplay_turn", transcript=state.transcript, persona_name=text.persona.name,
-        trust=state.persona["trust"], stress=state.persona["stress"], stance=state.stance,
+        mood=mood_word(state.persona, state.language), stance=state.stance,
         quote=state.quote, language=state.language, violation=state.violation,
     )
     return system, user
@@ -64,7 +67,7 @@ def guard_context(state: RoleplayState, ctx: RoleplayContext) -> GuardContext:
     )
     hidden_turn = ctx.prompts.render(
         "roleplay_turn", transcript=[], persona_name=text.persona.name,
-        trust=state.persona["trust"], stress=state.persona["stress"], stance=state.stance,
+        mood=mood_word(state.persona, state.language), stance=state.stance,
         quote=None, language=state.language, violation=None,
     )
     return GuardContext.build(
@@ -91,7 +94,10 @@ def respond(state: RoleplayState, runtime: Runtime[RoleplayContext]) -> dict[str
     raw = ""
     deltas = 0
     try:
-        chunks = ctx.model.stream(system=system, user=user, max_tokens=ctx.max_tokens)
+        # A retry samples more freely: the small model otherwise repeats the rejected line.
+        temperature = None if attempt == 1 else RETRY_TEMPERATURE
+        chunks = ctx.model.stream(system=system, user=user, max_tokens=ctx.max_tokens,
+                                  temperature=temperature)
         try:
             for delta in chunks:
                 deltas += 1
