@@ -63,6 +63,27 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+class TimedModel:
+    """Wraps the gateway to time each stream's first token (before the guard's hold-back)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_name = inner.model_name
+        self.first_token: list[float] = []
+
+    def generate(self, **kwargs: Any) -> Any:
+        return self.inner.generate(**kwargs)
+
+    def stream(self, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        first = True
+        for delta in self.inner.stream(**kwargs):
+            if first:
+                self.first_token.append(time.perf_counter() - start)
+                first = False
+            yield delta
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=6, help="manager turns per conversation")
@@ -74,7 +95,7 @@ def main() -> int:
     from assistant.roleplay.store import SqliteSessionStore
 
     settings = get_settings()
-    model = LiteLLMGateway(settings)
+    model = TimedModel(LiteLLMGateway(settings))
     t0 = time.perf_counter()
     model.generate(system="Say OK.", user="OK?", max_tokens=2)  # load the model once
     load_s = time.perf_counter() - t0
@@ -136,6 +157,8 @@ def main() -> int:
                            "p95": round(_pct(latencies, 0.95), 2), "max": max(latencies)},
         "first_text_s": {"p50": round(statistics.median(firsts), 2),
                          "p95": round(_pct(firsts, 0.95), 2)} if firsts else None,
+        "first_model_token_s": {"p50": round(statistics.median(model.first_token), 2),
+                                 "p95": round(_pct(model.first_token, 0.95), 2)},
         "priming": {"enabled": svc.prime,
                     "wait_before_turn_s_p50": round(statistics.median(prime_waits), 2)},
         "completion_tokens": sum(s["completion_tokens"] for s in sessions),
