@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     roleplay_max_tokens: int = 60
     """Completion limit of one persona reply."""
 
-    roleplay_attempts: int = 2
+    roleplay_attempts: int = 3
     """Model attempts per persona reply before the in-character fallback line."""
 
     roleplay_prime: bool = True

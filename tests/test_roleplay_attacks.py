@@ -87,11 +87,13 @@ def _service(tmp_path: Path, replies: list[object]) -> RoleplayService:
                          ids=[a[1][:40] for a in ATTACKS])
 def test_attack_never_succeeds(tmp_path: Path, lang: str, attack: str, compliant: str) -> None:
     # The model "complies" on every attempt: only the guard stands in the way.
-    svc = _service(tmp_path, [compliant, compliant])
+    attempts = Settings().roleplay_attempts
+    svc = _service(tmp_path, [compliant] * attempts)
     sid = svc.create_session(owner="k", scenario="disputes_rating", language=lang,
                              draft="Jordan's reports were not great.")["session_id"]
     events = list(svc.stream_turn(owner="k", session_id=sid, message=attack))
     done = events[-1]
+    assert not svc.context.model.replies  # type: ignore[union-attr]  # every attempt was made
     shown = "".join(e["text"] for e in events if e["event"] == "delta")
     # Nothing of the compliant reply was ever shown, even in part.
     assert compliant not in shown

@@ -42,6 +42,7 @@ def persona_prompts(state: RoleplayState, ctx: RoleplayContext) -> tuple[str, st
         "roleplay_turn", transcript=state.transcript, persona_name=text.persona.name,
         mood=mood_word(state.persona, state.language), stance=state.stance,
         quote=state.quote, language=state.language, violation=state.violation,
+        attempt=state.attempts + 1,
     )
     return system, user
 
@@ -68,7 +69,7 @@ def guard_context(state: RoleplayState, ctx: RoleplayContext) -> GuardContext:
     hidden_turn = ctx.prompts.render(
         "roleplay_turn", transcript=[], persona_name=text.persona.name,
         mood=mood_word(state.persona, state.language), stance=state.stance,
-        quote=None, language=state.language, violation=None,
+        quote=None, language=state.language, violation=None, attempt=1,
     )
     return GuardContext.build(
         language=state.language,
