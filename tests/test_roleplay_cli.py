@@ -20,17 +20,19 @@ runner = CliRunner()
 
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RoleplayService:
+    """Each CLI run gets a new service (and closes it), as separate processes would; they
+    share the data directory and one scripted model. Returns one more for inspection."""
     settings = Settings(data_dir=tmp_path / "data", model="embedded/test",
                         prompts_dir=REPO_ROOT / "prompts")
-    svc = RoleplayService.from_settings(
-        settings, model=ScriptedModel(["I did everything on my list.", "Fine, Friday works.",
-                                       "You listened well.", "Okay, I hear you."]))
+    model = ScriptedModel(["I did everything on my list.", "Fine, Friday works.",
+                           "You listened well.", "Okay, I hear you."])
+    build = RoleplayService.from_settings
 
     def factory(*args: Any, **kwargs: Any) -> RoleplayService:
-        return svc
+        return build(settings, model=model)
 
     monkeypatch.setattr(roleplay_cli.RoleplayService, "from_settings", factory)
-    return svc
+    return build(settings, model=model)
 
 
 def test_list_scenarios(service: RoleplayService) -> None:

@@ -125,8 +125,47 @@ def test_bad_conversation_loses_trust_and_scores_low(tmp_path: Path) -> None:
     assert max(d.scores.values()) <= 2, d.scores
     negative = [q for r in d.rubric for q in r.evidence if q.effect == "-"]
     assert any("lazy" in q.text for q in negative)
-    assert any("not the point" in tip or "Let me finish" in tip or "lazy" in tip
-               for tip in d.do_differently) or len(d.do_differently) == 3
+    assert len(d.do_differently) == 3
+    # The advice quotes what the manager actually said.
+    assert any('you said "' in tip for tip in d.do_differently), d.do_differently
+
+
+GOOD_ZH = [
+    "谢谢你来。你怎么看这一年的工作？",
+    "我能理解你的失望，谢谢你愿意说出来。",
+    "比如上周三的周会上，你没有回复客户的两个工单。当时发生了什么？",
+    "听起来这段时间你压力很大。你觉得什么样的支持对你最有帮助？",
+    "我们约定你下周五前把改进计划发给我，我每周一跟你沟通一次。",
+]
+BAD_ZH = [
+    "你今年的表现不太好。",
+    "你太懒了，总是拖延。",
+    "别找借口了，听我说完。",
+    "冷静一点，你想多了，结果已经定了。",
+    "你需要改进。",
+]
+ZH_LINES = ["我不太同意。", "你指的是哪件事？", "最近家里事情比较多。", "也许吧，我想想。",
+            "好，我可以做到。", "那我们写下来吧。"]
+
+
+def test_chinese_good_and_bad_conversations(tmp_path: Path) -> None:
+    results = {}
+    for name, turns in (("good", GOOD_ZH), ("bad", BAD_ZH)):
+        svc, _ = make_service(tmp_path / name, [*ZH_LINES[: len(turns)], "继续加油。"])
+        created = svc.create_session(owner="k", scenario="gets_upset", language="zh",
+                                     draft="王磊态度消极，工作不够积极。")
+        last = [svc.turn(owner="k", session_id=created["session_id"], message=m)
+                for m in turns][-1]
+        results[name] = (created["state"], last["state"],
+                         svc.debrief(owner="k", session_id=created["session_id"]))
+    start, end, good = results["good"]
+    assert end["trust"] > start["trust"] + 20 and end["stress"] < start["stress"] - 20
+    assert min(good.scores.values()) >= 4, good.scores
+    assert "下周五" in good.revised_draft and "[描述你观察到的具体行为]" in good.revised_draft
+    start, end, bad = results["bad"]
+    assert end["trust"] < start["trust"] - 20 and end["stress"] >= start["stress"] + 20
+    assert max(bad.scores.values()) <= 2, bad.scores
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in tip) for tip in bad.do_differently)
 
 
 def test_persona_pushes_back_on_the_draft(tmp_path: Path) -> None:

@@ -34,6 +34,28 @@ def run_cli(
 ) -> int:
     """Run one terminal session; returns the exit code (0 ok, 2 bad input)."""
     svc = service or RoleplayService.from_settings(settings)
+    try:
+        return _session(svc, out=out, err=err, scenario=scenario, draft_file=draft_file,
+                        rating=rating, language=language, session_id=session_id,
+                        list_only=list_only, read_line=read_line)
+    finally:
+        if service is None:
+            svc.close()
+
+
+def _session(
+    svc: RoleplayService,
+    *,
+    out: Console,
+    err: Console,
+    scenario: str | None,
+    draft_file: Path | None,
+    rating: int | None,
+    language: str | None,
+    session_id: str | None,
+    list_only: bool,
+    read_line: Callable[[], str | None] | None,
+) -> int:
     if list_only or (scenario is None and session_id is None):
         table = Table(title="Role-play scenarios")
         for col in ("id", "language", "title", "persona"):
