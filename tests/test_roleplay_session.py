@@ -336,3 +336,10 @@ def test_store_settings(tmp_path: Path) -> None:
     except ImportError:
         with pytest.raises(SessionStoreError, match=r"feedback-coach\[postgres\]"):
             open_store(Settings(data_dir=tmp_path, sessions_url="postgresql://u@127.0.0.1/db"))
+
+
+def test_rating_must_be_a_real_integer(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path)
+    for rating in (True, 0, 6, "3"):
+        with pytest.raises(InputError, match="rating"):
+            svc.create_session(owner="k", scenario="gets_upset", rating=rating)  # type: ignore[arg-type]

@@ -151,7 +151,8 @@ class RoleplayService:
         if scenario not in self.context.scenarios:
             raise ScenarioNotFound(f"no scenario {scenario!r}; see list_scenarios()")
         lang = self._language(language or "en")
-        if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 5):
+        if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)
+                                   or not 1 <= rating <= 5):
             raise InputError("the rating must be an integer from 1 to 5")
         if draft is not None:
             if not draft.strip():
@@ -261,6 +262,8 @@ class RoleplayService:
         self._meta(owner, session_id)
         with self._lock(session_id):
             self.store.delete(session_id)
+        with self._locks_guard:
+            self._locks.pop(session_id, None)
 
     def expire_idle(self) -> list[str]:
         """Delete every session idle longer than the configured time; returns their ids."""
