@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install lint bench bench-api eval clean browser
+.PHONY: demo test install lint bench bench-api bench-roleplay eval clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench: install
 
 bench-api: install
 	$(BIN)/python bench/bench_api.py
+
+bench-roleplay: install
+	$(BIN)/python bench/bench_roleplay.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -369,6 +369,27 @@ def audit(
     ))
 
 
+@app.command()
+def roleplay(
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Scenario id.")] = None,
+    draft: Annotated[
+        Path | None, typer.Option("--draft", help="Your real draft (file).")
+    ] = None,
+    rating: Annotated[
+        int | None, typer.Option("--rating", min=1, max=5, help="The rating given (1-5).")
+    ] = None,
+    language: Annotated[str | None, typer.Option("--language", help="en or zh.")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Resume a session.")] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="List the scenarios.")] = False,
+) -> None:
+    """Rehearse a tough review conversation with a persona; /debrief for scores, /quit."""
+    from .roleplay.cli import run_cli
+
+    raise typer.Exit(run_cli(get_settings(), out=out, err=err, scenario=scenario,
+                             draft_file=draft, rating=rating, language=language,
+                             session_id=session, list_only=list_only))
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     try:
         app()

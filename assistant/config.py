@@ -115,6 +115,26 @@ class Settings(BaseSettings):
     bench_routes: bool = False
     """Expose ``/bench/bare``, a bare endpoint the load benchmark compares against."""
 
+    sessions_url: str | None = None
+    """Role-play sessions: ``postgresql://...`` (needs the ``postgres`` extra) or
+    ``sqlite:///path``; unset: ``data_dir/sessions.sqlite``."""
+
+    session_idle_minutes: float = 120.0
+    """A role-play session idle longer than this is expired (deleted)."""
+
+    roleplay_max_tokens: int = 60
+    """Completion limit of one persona reply."""
+
+    roleplay_attempts: int = 3
+    """Model attempts per persona reply before the in-character fallback line."""
+
+    roleplay_prime: bool = True
+    """With a local model, read each session's prompt prefix into the model's cache between
+    turns (while the manager types), so a turn only reads the new message."""
+
+    roleplay_max_message_chars: int = 2_000
+    """Longest manager message accepted in a role-play turn."""
+
     @property
     def model_provider(self) -> str:
         """The LiteLLM provider prefix of ``model`` (``openai`` for ``openai/gpt-4o``)."""
