@@ -114,7 +114,7 @@ def proper_nouns(text: str) -> set[str]:
     for sent in re.split(r"(?<=[.!?:;\n。！？；])\s*|\n", text):
         words = list(_EN_WORD.finditer(sent))
         for i, m in enumerate(words):
-            w = m.group()
+            w = re.sub(r"['’]s$", "", m.group())  # "Priya's" names Priya
             low = w.lower()
             if low in _MONTHS or low in _WEEKDAYS:
                 found.add(low)

@@ -77,3 +77,7 @@ def test_key_facts_keep_surface_forms_in_order() -> None:
         "小王", "9月20日", "0.8%", "0.1%"]
     facts = factcheck.key_facts("In March Priya cut setup by 75% at Acme.")
     assert facts == ["March", "Priya", "75%", "Acme"]
+
+
+def test_possessive_of_a_name_in_the_draft_is_not_invented() -> None:
+    assert factcheck.check("Priya's guide is the example to cite.", DRAFT.replace("Sarah", "Priya")).ok

@@ -94,7 +94,7 @@ def test_fabrication_retried_once_then_accepted(make_coach) -> None:  # type: ig
     assert len(model.calls) == 3
     assert "rejected" in model.calls[2].user and "falcon" in model.calls[2].user.lower()
     # The retry keeps the cacheable prefix of the first rewrite prompt.
-    assert model.calls[2].user.startswith(model.calls[1].user.split("Rewrite the draft")[0])
+    assert model.calls[2].user.startswith(model.calls[1].user.split("\nRewrite:")[0])
     assert r.rewrite == GOOD_REWRITE and r.meta.fabrication_retry
     assert not r.degraded
 
@@ -170,5 +170,18 @@ def test_prompts_share_a_prefix(make_coach) -> None:  # type: ignore[no-untyped-
     coach.critique(DRAFT)
     first, second = model.calls
     assert first.system == second.system
-    shared = first.user.split("Reply in exactly")[0]
-    assert second.user.startswith(shared) and DRAFT in shared
+    # Everything up to the task-specific part (draft, problems, guidance) is identical,
+    # so llama.cpp reuses the first call's KV cache for the second.
+    shared = first.user.split("Development actions chosen")[0].rstrip()
+    assert "Guidance:" in shared and DRAFT in shared
+    assert second.user.startswith(shared)
+
+
+def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
+    from assistant.graph.nodes.rewrite import clean_rewrite
+
+    assert clean_rewrite("Here is the rewrite:\nPriya did X.\n\nGuidance:\n[1] Specific") == \
+        "Priya did X."
+    assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"
+    kept = "Priya did X [example: when].\nNext step: [what] by [date]."
+    assert clean_rewrite(kept) == kept

@@ -171,6 +171,11 @@ class EmbeddedLLM(CustomLLM):
         """Load the model now (joining its file on first use) and return it."""
         with self._load_lock:
             if self._llama is None:
+                # llama.cpp's OpenMP threads spin while they wait. With anything else busy
+                # on a two-core machine (the API's workers, the encoder, a test runner)
+                # spinning starves them: measured 2 -> 9 tokens/s generated under load.
+                # Must be set before the OpenMP runtime loads; an explicit value wins.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 try:
                     from llama_cpp import Llama
                 except ImportError as exc:

@@ -33,6 +33,9 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     variables = prompt_vars(analysis, state.guidance)
     variables["violation"] = state.violation
     variables["facts"] = factcheck.key_facts(analysis.text)
+    # A small model polishes a fact-safe outline far more reliably than it rewrites from
+    # scratch (it kept labels and dropped the draft); a strong model loses nothing by it.
+    variables["skeleton"] = placeholder_rewrite(analysis)
     words, max_tokens = rewrite_budget(analysis.text)
     variables["max_words"] = words
     try:
@@ -75,8 +78,20 @@ def rewrite_budget(draft: str) -> tuple[int, int]:
     return size, min(max(int(size * 1.5) + 40, 140), 480)
 
 
+_ECHO = re.compile(
+    r'^\s*(guidance|draft|problems found|outline[^\n:]*|rewrite|note|notes|注意|说明|备注)\s*[:：]'
+    r'|^\s*\*\*\s*(note|注意|说明|备注)|^\s*"""|^\s*\[\d+\]\s',
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def clean_rewrite(text: str) -> str:
-    """Strip a chatty preamble and code fences the model may wrap around the text."""
+    """Strip a chatty preamble, code fences, and what a small model echoes after the text
+    (the prompt's guidance list, a trailing "Note:"), which would otherwise reach the
+    manager as part of the rewrite."""
     text = text.strip().strip("`").strip()
     text = _PREAMBLE.sub("", text, count=1)
+    echo = _ECHO.search(text, 1)
+    if echo:
+        text = text[:echo.start()]
     return text.strip().strip('"“”').strip()
