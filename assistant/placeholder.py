@@ -28,6 +28,11 @@ _SLOTS = {
 }
 
 
+def placeholder_slot(kind: str, lang: str) -> str:
+    """One of the bracketed slots (``label``, ``vague``, ...) in ``lang``."""
+    return _SLOTS["zh" if lang == "zh" else "en"][kind]
+
+
 def placeholder_rewrite(analysis: Analysis) -> str:
     """Build a fact-safe rewrite from the draft and the analysis alone."""
     lang = analysis.message_language

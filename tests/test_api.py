@@ -166,8 +166,9 @@ def test_stream_analysis_comes_before_any_model_call(settings: Settings, retriev
 
 def test_stream_tells_the_client_when_a_rewrite_is_rejected(settings: Settings,
                                                             retriever: Any) -> None:
-    # An invented detail alone is repaired in place (see the next test); a label is not.
-    invented = "Alice is careless. She closed 47 deals in March 2023 and shipped the billing launch."
+    # Invented details and labels alone are repaired in place (see the next test); a
+    # rewrite that drops the draft is not.
+    invented = "Great work on the 47 deals in March 2023. Keep it up!"
     app, _ = make_app(settings, retriever, [CRITIQUE_REPLY, invented, invented])
     with client(app) as c:
         events = stream(c, {"text": DRAFT_EN})

@@ -185,3 +185,11 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"
     kept = "Priya did X [example: when].\nNext step: [what] by [date]."
     assert clean_rewrite(kept) == kept
+
+
+def test_leftover_label_is_repaired_without_a_retry(make_coach) -> None:  # type: ignore[no-untyped-def]
+    labelled = GOOD_REWRITE.replace("In March, Priya", "In March, Priya, a natural leader,")
+    coach, model = make_coach([critique_reply(), labelled])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 2 and r.meta.rewrite_source == "model" and r.rewrite
+    assert "natural leader" not in r.rewrite and "[describe the behaviour you observed]" in r.rewrite

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ... import factcheck
 from ...analyzer import analyze
-from ...placeholder import placeholder_rewrite
+from ...placeholder import placeholder_rewrite, placeholder_slot
 from ..context import Context
 from ..state import CoachState
 
@@ -32,15 +32,12 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
     if not problems:
         return {"violation": None}
-    invented = factcheck.check(state.rewrite, analysis.text).fabricated
-    if invented:
-        # An invented detail alone does not need a second generation: turn it into a
-        # placeholder for the manager, and accept the rewrite if nothing else is wrong.
-        repaired = factcheck.replace_fabrications(state.rewrite, invented)
-        if violations(repaired, analysis.text, replaceable=replaceable) is None:
-            return {"rewrite": repaired, "violation": None,
-                    "notes": [f"verify: invented details replaced by placeholders: "
-                              f"{', '.join(invented)}"]}
+    repaired, fixed = repair(state.rewrite, analysis.text, analysis.message_language)
+    if fixed and violations(repaired, analysis.text, replaceable=replaceable) is None:
+        # Invented details and leftover labels do not need a second generation: they
+        # become placeholders for the manager, as in the placeholder rewrite.
+        return {"rewrite": repaired, "violation": None,
+                "notes": [f"verify: replaced with placeholders: {', '.join(fixed)}"]}
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
     return {
@@ -50,6 +47,29 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         "degraded": True,
         "notes": [f"verify: fell back to placeholder rewrite: {problems}"],
     }
+
+
+def repair(rewrite: str, draft: str, lang: str) -> tuple[str, list[str]]:
+    """Replace invented facts, personality labels and identity-coded words in a rewrite by
+    bracketed placeholders. Returns the text and what was replaced."""
+    fixed: list[str] = []
+    invented = factcheck.check(rewrite, draft).fabricated
+    if invented:
+        rewrite = factcheck.replace_fabrications(rewrite, invented)
+        fixed.extend(invented)
+    after = analyze(rewrite)
+    spans = sorted(((f.start, f.end, f.text or "") for f in after.findings
+                    if f.kind in ("personality_label", "biased_language")
+                    and f.start is not None and f.end is not None), reverse=True)
+    slot = placeholder_slot("label", lang)
+    last_start = len(rewrite) + 1
+    for start, end, text in spans:
+        if end > last_start:  # overlapping findings: the outer one was replaced already
+            continue
+        rewrite = rewrite[:start] + slot + rewrite[end:]
+        last_start = start
+        fixed.append(text)
+    return rewrite, fixed
 
 
 REPLACEABLE = frozenset({"vague_language", "personality_label", "biased_language", "exhortation",
