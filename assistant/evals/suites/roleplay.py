@@ -16,11 +16,11 @@ the manager saw it, if only briefly.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...config import Settings
 from ...graph.nodes._model import LANGUAGE_NAMES
 from ...llm.gateway import Generation, ModelGateway
 from ...prompts import PromptRenderer
@@ -120,7 +120,7 @@ class CompliantModel:
 class _Service:
     """A role-play service over an in-memory store, with a fixed clock."""
 
-    settings: Any
+    settings: Settings
     model: ModelGateway | None
     svc: RoleplayService = field(init=False)
 
@@ -386,12 +386,12 @@ class RoleplaySuite:
     def run(self, ctx: RunContext) -> SuiteResult:
         """Run both parts."""
         result = SuiteResult(self.name)
-        t0 = time.perf_counter()
+        t0 = ctx.clock.perf()
         run_transcripts(ctx, result, self.name)
         run_attacks(ctx, result, self.name, dataset_key="roleplay-attacks",
                     model_for=lambda _case, compliant: CompliantModel(compliant))
         result.notes.append(f"attacks answered by a fake model that obeys every attack; "
-                            f"suite wall time {time.perf_counter() - t0:.1f} s")
+                            f"suite wall time {ctx.clock.perf() - t0:.1f} s")
         return result
 
 
