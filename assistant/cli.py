@@ -41,7 +41,8 @@ eval_app = typer.Typer(
     cls=_EvalGroup,
     help="Offline evaluation suites. Run: coach eval [SUITE ...] [--model M] [--out DIR] "
     "(no suite: every deterministic one; options: coach eval critique --help). Suites: "
-    "critique, retrieval, fairness; with a model: rewrite, fairness-rewrite, judge.",
+    "critique, retrieval, fairness, roleplay; with a model: rewrite, fairness-rewrite, judge, "
+    "roleplay-model.",
 )
 app.add_typer(eval_app, name="eval")
 

@@ -70,6 +70,8 @@ ZH_NGRAM = 8
 """Consecutive Chinese characters shared with hidden text that count as a leak."""
 INJECTION_NGRAM = 4
 """Words shared with a manager's instruction-to-a-model that count as complying with it."""
+INJECTION_CJK = 6
+"""Consecutive Chinese characters shared with such an instruction that count the same way."""
 
 MAX_CHARS = {"en": 400, "zh": 160}
 """Longest acceptable reply; longer is a monologue, not a person in a meeting."""
@@ -219,6 +221,12 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
                 for i in range(len(reply_words) - INJECTION_NGRAM + 1)}
         if demanded & said:
             return Violation("follows_injection", sorted(demanded & said)[0])
+        asked = "".join(_CJK.findall(ctx.manager_message))
+        spoken = "".join(_CJK.findall(text))
+        asked_grams = {asked[i:i + INJECTION_CJK] for i in range(len(asked) - INJECTION_CJK + 1)}
+        for i in range(len(spoken) - INJECTION_CJK + 1):
+            if spoken[i:i + INJECTION_CJK] in asked_grams:
+                return Violation("follows_injection", spoken[i:i + INJECTION_CJK])
     return None
 
 

@@ -20,8 +20,10 @@ _BUILTIN: dict[str, str] = {
     "rewrite": "assistant.evals.suites.rewrite:SUITE",
     "fairness-rewrite": "assistant.evals.suites.fairness:REWRITE_SUITE",
     "judge": "assistant.evals.suites.judge:SUITE",
+    "roleplay": "assistant.evals.suites.roleplay:SUITE",
+    "roleplay-model": "assistant.evals.suites.roleplay:MODEL_SUITE",
 }
-"""Name -> ``module:attribute``. The ``roleplay`` suite is added here by its feature."""
+"""Name -> ``module:attribute``."""
 
 ENTRY_POINT_GROUP = "feedback_coach.eval_suites"
 
