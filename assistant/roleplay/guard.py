@@ -72,6 +72,8 @@ INJECTION_NGRAM = 4
 """Words shared with a manager's instruction-to-a-model that count as complying with it."""
 INJECTION_CJK = 6
 """Consecutive Chinese characters shared with such an instruction that count the same way."""
+INJECTION_CJK_PAIRS = 3
+"""Chinese character pairs shared with such an instruction that count as reworded compliance."""
 
 MAX_CHARS = {"en": 400, "zh": 160}
 """Longest acceptable reply; longer is a monologue, not a person in a meeting."""
@@ -227,6 +229,12 @@ def check_prefix(text: str, ctx: GuardContext) -> Violation | None:
         for i in range(len(spoken) - INJECTION_CJK + 1):
             if spoken[i:i + INJECTION_CJK] in asked_grams:
                 return Violation("follows_injection", spoken[i:i + INJECTION_CJK])
+        # Reworded compliance ("员工必须同意评分并道歉" -> "我同意这个评分，也向你道歉"):
+        # three or more of the demand's character pairs come back. Only after a message
+        # that instructs a model, so an ordinary reply is never held to it.
+        shared = _bigrams(asked) & _bigrams(spoken)
+        if len(shared) >= INJECTION_CJK_PAIRS:
+            return Violation("follows_injection", "".join(sorted(shared)))
     return None
 
 
@@ -258,10 +266,33 @@ def check_reply(text: str, ctx: GuardContext) -> Violation | None:
     language = detect_language(text)
     if language not in ctx.allowed_languages():
         return Violation("language", f"replied in {language}, the session is {ctx.language}")
+    if _other_latin_language(text) and not _other_latin_language(ctx.manager_message):
+        return Violation("language", f"replied in another language, the session is {ctx.language}")
     for earlier in ctx.previous:
         if _similar(text, earlier):
             return Violation("repeat", "repeats an earlier line")
     return None
+
+
+_EN_FUNCTION = frozenset("the a an and or but is are was were i you we it to of in on for with "
+                         "that this not my your me have has do did will can".split())
+_OTHER_FUNCTION = frozenset(
+    # French, Spanish, German, Portuguese, Italian, Dutch function words that English lacks
+    "le la les des est et je vous nous une dans pour pas avec sur qui mais de en du au ce ne vais "
+    "el los las es y yo usted nosotros una por para con pero del "
+    "der die das und ist ich sie wir nicht ein eine mit auf für aber "
+    "o os é eu você não uma com mas il di che non sono è per ma het een niet ook".split())
+
+
+def _other_latin_language(text: str) -> bool:
+    """A Latin-script reply that reads as French, Spanish, German ... rather than English
+    (the analyzer's detector only tells English from Chinese)."""
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    if len(words) < 4:
+        return False
+    other = sum(w in _OTHER_FUNCTION for w in words)
+    english = sum(w in _EN_FUNCTION for w in words)
+    return other >= 2 and other > english
 
 
 def _bigrams(text: str) -> set[str]:
