@@ -87,6 +87,7 @@ def bench_batch(drafts: list[dict[str, object]], copies: int = 6) -> dict[str, f
 
 
 def bench_model(drafts: list[dict[str, object]], runs: int) -> dict[str, object]:
+    from assistant import factcheck
     from assistant.config import Settings
     from assistant.service import Coach
 
@@ -105,7 +106,11 @@ def bench_model(drafts: list[dict[str, object]], runs: int) -> dict[str, object]
                      "prompt_tokens": r.meta.prompt_tokens,
                      "completion_tokens": r.meta.completion_tokens,
                      "degraded": r.degraded, "rewrite_source": r.meta.rewrite_source,
-                     "retry": r.meta.fabrication_retry})
+                     "retry": r.meta.fabrication_retry,
+                     # every returned rewrite must pass the fact check (0 expected)
+                     "fabricated": bool(r.rewrite) and not factcheck.check(
+                         r.rewrite, str(d["text"])).ok,
+                     "notes": r.meta.notes})
     secs = [float(r["s"]) for r in rows]
     return {
         "model": settings.model, "n_threads": settings.n_threads, "first_call_s": load_s,
@@ -115,6 +120,8 @@ def bench_model(drafts: list[dict[str, object]], runs: int) -> dict[str, object]
             int(r["prompt_tokens"]) + int(r["completion_tokens"]) for r in rows),
         "model_rewrites": sum(r["rewrite_source"] == "model" for r in rows),
         "degraded": sum(bool(r["degraded"]) for r in rows),
+        "fabricated_rewrites": sum(bool(r["fabricated"]) for r in rows),
+        "load_average_after": os.getloadavg()[0],
     }
 
 
