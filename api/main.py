@@ -152,9 +152,9 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None,
         settings: Defaults to ``get_settings()`` (the environment).
         coach: A ready coach (tests pass one with a scripted model); when omitted, one is
             built from ``settings`` in the background at start-up.
-        roleplay: A ready role-play service (tests pass one with a scripted model); when
-            omitted, one is built from ``settings`` at start-up. Either way the app closes
-            it at shutdown.
+        roleplay: A ready role-play service (tests pass one with a scripted model; the
+            caller closes it); when omitted, one is built from ``settings`` at start-up and
+            closed at shutdown.
     """
     settings = settings or get_settings()
     service = ServiceState.create(settings, coach)
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None,
             service.started.set()
             threading.Thread(target=start_up, args=(service,), name="coach-start-up",
                              daemon=True).start()
+        built_roleplay = service.roleplay is None
         await run_in_threadpool(start_roleplay, service)
         sweeper = asyncio.create_task(expire_sessions(service), name="expire-sessions")
         yield
@@ -177,8 +178,9 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None,
             await sweeper
         if service.pool is not None:
             service.pool.shutdown()
-        if service.roleplay is not None:
-            await run_in_threadpool(service.roleplay.close)
+        if built_roleplay and service.roleplay is not None:
+            rp, service.roleplay = service.roleplay, None
+            await run_in_threadpool(rp.close)
 
     docs_assets = _swagger_assets()
     app = FastAPI(

@@ -399,7 +399,8 @@ def test_session_resumes_in_a_new_app_instance(settings: Settings, retriever: An
         before = c.post(f"{BASE}/sessions/{sid}/turns", json={"message": OPEN},
                         headers=headers).json()
         transcript = c.get(f"{BASE}/sessions/{sid}", headers=headers).json()["transcript"]
-    # The first app closed its service at shutdown; a second one opens the same files.
+    first.state.service.roleplay.close()
+    # A second app with its own service opens the same files.
     second, model = make_roleplay_app(settings, retriever, PERSONA_LINES[1:2], api_keys="k1")
     with TestClient(second) as c:
         got = c.get(f"{BASE}/sessions/{sid}", headers=headers).json()
@@ -423,6 +424,9 @@ def test_service_built_from_settings_at_start_up(settings: Settings, retriever: 
         sid = start(c)
         assert c.get(f"{BASE}/sessions/{sid}").status_code == 200
         paths = c.get("/openapi.json").json()["paths"]
+    assert app.state.service.roleplay is None  # closed at shutdown
+    with TestClient(app) as c:  # started again: a new service over the same store
+        assert c.get(f"{BASE}/sessions/{sid}").status_code == 200
     assert {f"{BASE}/scenarios", f"{BASE}/sessions", f"{BASE}/sessions/{{session_id}}",
             f"{BASE}/sessions/{{session_id}}/turns", f"{BASE}/sessions/{{session_id}}/turns/stream",
             f"{BASE}/sessions/{{session_id}}/debrief"} <= set(paths)
