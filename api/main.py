@@ -202,7 +202,8 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None,
         _add_bench_route(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=origins,
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
                        limits={"/v1/critique/batch": settings.max_batch_body_bytes})
