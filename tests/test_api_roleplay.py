@@ -4,7 +4,9 @@ expiry, the model queue, streaming, and a session resumed by a restarted app."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
 
 import pytest
 from api_support import PERSONA_LINES, make_roleplay, make_roleplay_app, parse_sse
@@ -238,7 +240,7 @@ def test_stream_sends_the_hint_while_the_model_is_busy(settings: Settings,
         async with service.queue.slot():  # another request is generating
             response = await turn_stream(sid, RoleplayTurnCreate(message=OPEN), rp, service,
                                          "local")
-            frames = response.body_iterator
+            frames = cast(AsyncIterator[bytes], response.body_iterator)
             first = await frames.__anext__()
             await asyncio.sleep(0.2)
             assert model.calls == []  # still waiting for its turn
@@ -249,6 +251,31 @@ def test_stream_sends_the_hint_while_the_model_is_busy(settings: Settings,
     assert lines[0] == "event: turn" and lines[-1] == "event: done"
     assert len(model.calls) == 1 and service.queue.admitted == 0
     rp.close()
+
+
+def test_a_drained_stream_runs_to_its_end_after_the_client_left() -> None:
+    """A role-play turn is finished (and saved) even when nobody reads the rest."""
+    from api.streaming import event_stream
+
+    finished = threading.Event()
+
+    def events(cancel: threading.Event, _take_turn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        for i in range(5):
+            if i == 1:
+                assert cancel.wait(5)  # the client goes away after the first frame
+            yield "delta", {"text": str(i)}
+        finished.set()
+
+    async def run(drain: bool) -> None:
+        frames = event_stream(events, drain=drain)
+        await frames.__anext__()
+        await cast(Any, frames).aclose()
+
+    asyncio.run(run(drain=True))
+    assert finished.is_set()
+    finished.clear()
+    asyncio.run(run(drain=False))  # the critique stream stops instead
+    assert not finished.is_set()
 
 
 # -- owners, deletion, expiry ------------------------------------------------------------------

@@ -353,6 +353,7 @@
     $("send").disabled = true;
     status(t("replying"));
     const turn = addTurn(message, "", null);
+    $("log").setAttribute("aria-busy", "true");   // read the reply once, when it is complete
     turn.reply.textContent = t("thinking");
     turn.reply.parentNode.classList.add("pending");
     let reply = "";
@@ -408,6 +409,7 @@
       status(t("failed") + err.message, true);
     } finally {
       busy = false;
+      $("log").setAttribute("aria-busy", "false");
       $("send").disabled = false;
       $("message").focus();
     }
