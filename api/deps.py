@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.config import Settings
+from assistant.roleplay.service import RoleplayService
 from assistant.service import Coach
 
 from .errors import ApiError
@@ -77,6 +78,10 @@ class ServiceState:
     """Worker processes for ``no_llm`` critiques (none in tests with an injected coach)."""
     readiness: Readiness = field(default_factory=Readiness)
     started: threading.Event = field(default_factory=threading.Event)
+    roleplay: RoleplayService | None = None
+    """Role-play sessions, built in the lifespan (or injected by tests); closed at shutdown."""
+    roleplay_error: str | None = None
+    """Why the role-play service could not be built (bad ``COACH_SESSIONS_URL``...)."""
 
     @classmethod
     def create(cls, settings: Settings, coach: Coach | None = None) -> ServiceState:
@@ -116,6 +121,17 @@ def get_coach(service: ServiceDep) -> Coach:
 
 
 CoachDep = Annotated[Coach, Depends(get_coach)]
+
+
+def get_roleplay(service: ServiceDep) -> RoleplayService:
+    """The shared role-play service; 503 when it could not be built."""
+    if service.roleplay is None:
+        message = service.roleplay_error or "role-play is starting; try again shortly"
+        raise ApiError(503, "not_ready", message, {"Retry-After": "2"})
+    return service.roleplay
+
+
+RoleplayDep = Annotated[RoleplayService, Depends(get_roleplay)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from COACH_API_KEYS")
 

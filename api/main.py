@@ -1,8 +1,11 @@
 """Build the FastAPI app: routers, error handlers, limits, and a lifespan that builds one
-shared ``Coach`` in the background (``/readyz`` turns 200 when it is ready)."""
+shared ``Coach`` in the background (``/readyz`` turns 200 when it is ready) and one shared
+``RoleplayService`` (closed at shutdown; idle sessions expired periodically)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 import logging
 import threading
@@ -13,25 +16,32 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from assistant.config import EMBEDDED_PROVIDER, Settings, get_settings
+from assistant.roleplay.service import RoleplayService
 from assistant.service import Coach
 
 from . import errors
 from .deps import ServiceState
 from .limits import BodyLimitMiddleware
-from .routes import critique, guidance, health, web
+from .routes import critique, guidance, health, roleplay, web
 from .schemas import CritiqueCreate
 from .workers import NoModelPool
 
 log = logging.getLogger("api")
 
-ROUTERS: list[APIRouter] = [health.router, critique.router, guidance.router, web.router]
-"""Every resource's router; add new ones here (e.g. role-play)."""
+ROUTERS: list[APIRouter] = [health.router, critique.router, guidance.router, roleplay.router,
+                            web.router]
+"""Every resource's router; add new ones here."""
+
+EXPIRE_EVERY_S = 300.0
+"""How often idle role-play sessions are swept (also once at start-up). A session past its
+idle time is refused at once on access anyway; the sweep deletes the ones nobody asks for."""
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -106,16 +116,49 @@ def _load_model(service: ServiceState) -> None:
         service.readiness.error = f"the model could not be loaded: {exc}"
 
 
-def create_app(settings: Settings | None = None, *, coach: Coach | None = None) -> FastAPI:
+def start_roleplay(service: ServiceState) -> None:
+    """Build the role-play service (scenarios, session store, the model gateway: nothing
+    heavy; the model itself is shared with the coach). A failure, such as a bad
+    ``COACH_SESSIONS_URL``, is recorded and makes the role-play routes answer 503."""
+    if service.roleplay is not None:
+        return
+    try:
+        service.roleplay = RoleplayService.from_settings(service.settings)
+    except Exception as exc:
+        log.exception("role-play start-up failed")
+        service.roleplay_error = f"role-play is unavailable: {exc}"
+
+
+async def expire_sessions(service: ServiceState, every_s: float = EXPIRE_EVERY_S) -> None:
+    """Delete idle role-play sessions now and then every ``every_s`` seconds, until
+    cancelled (at shutdown)."""
+    while True:
+        rp = service.roleplay
+        if rp is not None:
+            try:
+                expired = await run_in_threadpool(rp.expire_idle)
+                if expired:
+                    log.info("expired %d idle role-play sessions", len(expired))
+            except Exception:  # a locked or unreachable store: try again next time
+                log.exception("expiring role-play sessions failed")
+        await asyncio.sleep(every_s)
+
+
+def create_app(settings: Settings | None = None, *, coach: Coach | None = None,
+               roleplay: RoleplayService | None = None) -> FastAPI:
     """The application.
 
     Args:
         settings: Defaults to ``get_settings()`` (the environment).
         coach: A ready coach (tests pass one with a scripted model); when omitted, one is
             built from ``settings`` in the background at start-up.
+        roleplay: A ready role-play service (tests pass one with a scripted model; the
+            caller closes it); when omitted, one is built from ``settings`` at start-up and
+            closed at shutdown.
     """
     settings = settings or get_settings()
     service = ServiceState.create(settings, coach)
+    service.roleplay = roleplay
     if coach is not None:
         service.readiness.store = True
         service.readiness.model = True
@@ -126,9 +169,18 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None) 
             service.started.set()
             threading.Thread(target=start_up, args=(service,), name="coach-start-up",
                              daemon=True).start()
+        built_roleplay = service.roleplay is None
+        await run_in_threadpool(start_roleplay, service)
+        sweeper = asyncio.create_task(expire_sessions(service), name="expire-sessions")
         yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         if service.pool is not None:
             service.pool.shutdown()
+        if built_roleplay and service.roleplay is not None:
+            rp, service.roleplay = service.roleplay, None
+            await run_in_threadpool(rp.close)
 
     docs_assets = _swagger_assets()
     app = FastAPI(
@@ -150,7 +202,8 @@ def create_app(settings: Settings | None = None, *, coach: Coach | None = None) 
         _add_bench_route(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=origins,
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
                        limits={"/v1/critique/batch": settings.max_batch_body_bytes})

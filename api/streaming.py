@@ -144,6 +144,8 @@ class GatedModel:
 def event_stream(
     events: Callable[[threading.Event, Callable[[], None] | None], Iterator[Event]],
     queue: ModelQueue | None = None,
+    *,
+    drain: bool = False,
 ) -> AsyncIterator[bytes]:
     """Start a blocking event iterator in a worker thread now; return its SSE frames.
 
@@ -151,7 +153,8 @@ def event_stream(
     is given (a request already admitted to the model queue), a function that blocks until
     the model's turn; the place in the queue is given back when the run ends, even if the
     frames are never read. A failure becomes an ``error`` event: the stream always ends
-    cleanly. Call from the event loop.
+    cleanly. With ``drain``, the iterator is run to its end even after the client left (a
+    role-play turn must finish to be persisted whole). Call from the event loop.
     """
     loop = asyncio.get_running_loop()
     frames: asyncio.Queue[Any] = asyncio.Queue()
@@ -167,6 +170,8 @@ def event_stream(
         try:
             for item in events(cancelled, take_turn if queue is not None else None):
                 if cancelled.is_set():
+                    if drain:
+                        continue
                     break
                 loop.call_soon_threadsafe(frames.put_nowait, item)
         except Exception as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,6 +15,7 @@ from assistant.development import load_catalogue
 from assistant.graph.context import Context, Retriever
 from assistant.llm.fake import ScriptedModel
 from assistant.prompts import PromptRenderer
+from assistant.roleplay.service import RoleplayService
 from assistant.service import Coach
 
 CRITIQUE_REPLY = (
@@ -46,6 +49,38 @@ def make_app(
     settings = settings.model_copy(update=overrides)
     model = ScriptedModel(replies) if replies is not None else None
     return create_app(settings, coach=make_coach(settings, retriever, model)), model
+
+
+PERSONA_LINES = [
+    "I'm not sure I agree with that.",
+    "Which projects do you actually mean?",
+    "It has been a hard few months, honestly.",
+    "Maybe. I would need to think about it.",
+    "Okay, that sounds like something I can do.",
+    "Fine, let's put it in writing then.",
+]
+"""Persona replies the guard accepts (short, in character, none repeated)."""
+
+
+def make_roleplay(settings: Settings, replies: list[Any],
+                  clock: Callable[[], float] = time.time) -> tuple[RoleplayService, ScriptedModel]:
+    """A role-play service over ``settings.data_dir`` with a scripted model."""
+    model = ScriptedModel(replies)
+    return RoleplayService.from_settings(settings, model=model, clock=clock), model
+
+
+def make_roleplay_app(
+    settings: Settings,
+    retriever: Retriever | None,
+    replies: list[Any],
+    clock: Callable[[], float] = time.time,
+    **overrides: Any,
+) -> tuple[FastAPI, ScriptedModel]:
+    """``create_app`` with an injected role-play service whose model plays ``replies``
+    (and a model-free coach)."""
+    settings = settings.model_copy(update=overrides)
+    rp, model = make_roleplay(settings, replies, clock)
+    return create_app(settings, coach=make_coach(settings, retriever, None), roleplay=rp), model
 
 
 def parse_sse(body: str) -> list[tuple[str, dict[str, Any]]]:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from api_support import CRITIQUE_REPLY, make_coach
+from api_support import CRITIQUE_REPLY, PERSONA_LINES, make_coach
 from conftest import FakeRetriever
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -15,6 +15,7 @@ from schemathesis.checks import not_a_server_error
 from api.main import create_app
 from assistant.config import Settings
 from assistant.llm.fake import ScriptedModel
+from assistant.roleplay.service import RoleplayService
 
 REWRITE = "The draft, kept, with [a concrete example] and [a next step]."
 
@@ -25,7 +26,11 @@ _settings = Settings(
 )
 # Enough replies for every generated request; a reply in the wrong place only degrades.
 _model = ScriptedModel([CRITIQUE_REPLY, REWRITE] * 2000)
-app = create_app(_settings, coach=make_coach(_settings, FakeRetriever(), _model))
+# Role-play: its own scripted persona (a repeated line is rejected and retried: plenty left).
+_roleplay = RoleplayService.from_settings(
+    _settings, model=ScriptedModel([*PERSONA_LINES, "Keep practising."] * 1000))
+app = create_app(_settings, coach=make_coach(_settings, FakeRetriever(), _model),
+                 roleplay=_roleplay)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

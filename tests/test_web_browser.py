@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_support import CRITIQUE_REPLY, DRAFT_ZH, make_app
+from api_support import CRITIQUE_REPLY, DRAFT_ZH, PERSONA_LINES, make_app, make_roleplay_app
 
 from assistant.config import Settings
 
@@ -51,9 +51,19 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(settings: Settings, retriever: Any) -> Iterator[str]:
+    app, _ = make_app(settings, retriever, [CRITIQUE_REPLY, REWRITE])
+    yield from _serve(app)
+
+
+@pytest.fixture
+def roleplay_server(settings: Settings, retriever: Any) -> Iterator[str]:
+    app, _ = make_roleplay_app(settings, retriever, [*PERSONA_LINES[:2], "You asked well."])
+    yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     import uvicorn
 
-    app, _ = make_app(settings, retriever, [CRITIQUE_REPLY, REWRITE])
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -119,6 +129,74 @@ def test_page_coaches_a_draft_in_chromium(server: str) -> None:
             expect(page.locator("#marked mark.finding").first).to_be_visible()
             assert "态度不好" in page.locator("#marked").inner_text()
             assert page.locator("#marked mark.finding").count() >= 1
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_roleplay_chat_in_chromium(roleplay_server: str) -> None:
+    _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(locale="en-US", viewport={"width": 1366, "height": 768})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(roleplay_server + "/")
+            page.click('a[href="/roleplay"]')
+            expect(page.locator("h1")).to_have_text("Practise the review conversation")
+
+            page.select_option("#scenario", "disputes_rating")
+            page.fill("#draft", "Jordan is <b>lazy</b>. He always misses deadlines.")
+            page.select_option("#rating", "2")
+            page.click("#start")
+            expect(page.locator("#chat")).to_be_visible()
+            expect(page.locator("#log .turn")).to_have_count(1)  # the opening line
+            expect(page.locator("#message")).to_be_focused()
+
+            # Keyboard only: type and press Enter; the reply streams in beside the hint.
+            page.keyboard.type("How do you see this year overall?")
+            page.keyboard.press("Enter")
+            expect(page.locator("#status")).to_have_text("Your turn.", timeout=20_000)
+            turn = page.locator("#log .turn").nth(1)
+            expect(turn.locator(".line.manager .text")).to_have_text(
+                "How do you see this year overall?")
+            expect(turn.locator(".line.persona .text")).to_have_text(PERSONA_LINES[0])
+            expect(turn.locator(".notes .hint-line")).to_contain_text("open question")
+            expect(turn.locator('.tag[data-tag="open_question"]')).to_be_visible()
+            assert turn.locator(".notes meter").count() == 2
+
+            # A reload resumes the conversation from the saved transcript.
+            page.reload()
+            expect(page.locator("#log .turn")).to_have_count(2)
+            expect(page.locator("#log .turn").nth(1).locator(".line.persona .text")).to_have_text(
+                PERSONA_LINES[0])
+            page.fill("#message", "For example, on March 3 the report was two days late.")
+            page.click("#send")
+            expect(page.locator("#log .turn")).to_have_count(3)
+            expect(page.locator("#log .turn").nth(2).locator(".line.persona .text")).to_have_text(
+                PERSONA_LINES[1], timeout=20_000)
+
+            page.click("#debrief")
+            view = page.locator("#debrief-view")
+            expect(view).to_be_visible(timeout=20_000)
+            expect(view.locator("#rubric tbody tr")).to_have_count(6)
+            expect(view.locator("#do-differently li")).to_have_count(3)
+            expect(view.locator("#summary")).to_have_text("You asked well.")
+            expect(view.locator("#revised")).to_contain_text("March 3")
+            assert "lazy" not in view.locator("#revised").inner_text()
+            assert view.locator("#plan li").count() >= 1
+            # Nothing user-supplied was parsed as HTML.
+            assert page.locator("b").count() == 0
+
+            # Chinese labels follow the switch; ending deletes the session.
+            page.click('.lang-switch button[data-lang="zh"]')
+            expect(page.locator("#debrief")).to_have_text("复盘")
+            page.click("#end")
+            expect(page.locator("#setup")).to_be_visible()
+            assert page.evaluate("sessionStorage.getItem('coach-roleplay-session')") is None
             assert errors == []
         finally:
             browser.close()

@@ -24,7 +24,7 @@
       failed: "Something went wrong: ", noCritique: "(no model critique)",
       suggestion: "Try: ", source: "source", timeframe: "timeframe", progress: "progress",
       retry: "The first rewrite was rejected by the checks; rewriting…",
-      pass: "pass", fail: "needs work",
+      pass: "pass", fail: "needs work", practise: "Practise the conversation",
     },
     zh: {
       title: "反馈教练", draftLabel: "你的反馈草稿", draftHint: "中文、英文或中英混合。内容不会离开本服务器。",
@@ -39,7 +39,7 @@
       analyzing: "分析中…", writing: "正在生成辅导意见…", done: "完成。", empty: "请先粘贴草稿。",
       tooLong: "草稿太长。", failed: "出错了：", noCritique: "（没有模型生成的点评）",
       suggestion: "建议：", source: "来源", timeframe: "时间", progress: "进展标志",
-      retry: "第一次改写未通过检查，正在重写…", pass: "通过", fail: "待改进",
+      retry: "第一次改写未通过检查，正在重写…", pass: "通过", fail: "待改进", practise: "练习面谈",
     },
   };
   const VERDICTS = ["specific", "balanced", "actionable", "behavior_focused"];

@@ -187,22 +187,40 @@ class RoleplayService:
             raise RuntimeError("the turn did not complete")
         return result
 
-    def stream_turn(self, *, owner: str, session_id: str, message: str
-                    ) -> Iterator[dict[str, Any]]:
+    def stream_turn(self, *, owner: str, session_id: str, message: str,
+                    model: ModelGateway | None = None) -> Iterator[dict[str, Any]]:
         """One manager turn as events (see the module docstring for their order).
 
         The message and the session are checked before this returns, so ``InputError`` and
         ``SessionNotFound`` are raised at call time, not on the first event.
+
+        Args:
+            owner: The caller's id (an API key's id; ``local`` for the CLI).
+            session_id: The session.
+            message: What the manager says.
+            model: Use this model for this turn instead of the service's (the API passes one
+                that first waits for its place in the model queue).
         """
         message = self._message(message)
         self._meta(owner, session_id)
-        return self._events(session_id, message)
+        context = self.context if model is None else dataclasses.replace(self.context,
+                                                                         model=model)
+        return self._events(session_id, message, context)
 
-    def _events(self, session_id: str, message: str) -> Iterator[dict[str, Any]]:
+    def check_session(self, *, owner: str, session_id: str) -> SessionMeta:
+        """The session's index row (turn count, last activity) if ``owner`` may use it.
+
+        Raises:
+            SessionNotFound: unknown, expired, deleted or another owner's session.
+        """
+        return self._meta(owner, session_id)
+
+    def _events(self, session_id: str, message: str,
+                context: RoleplayContext) -> Iterator[dict[str, Any]]:
         with self._lock(session_id):
             final: dict[str, Any] = {}
             for mode, chunk in self._graph.stream(
-                {"message": message}, self._config(session_id), context=self.context,
+                {"message": message}, self._config(session_id), context=context,
                 stream_mode=["updates", "custom", "values"], durability="sync",
             ):
                 if mode == "custom":
