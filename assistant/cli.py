@@ -137,6 +137,8 @@ def _run_batch(path: Path, settings: Settings, *, no_llm: bool) -> int:
         import multiprocessing
 
         _BATCH_COACH.warm_guidance_cache()
+        # Load the lexicons and catalogue scorers once here, not once per forked worker.
+        _BATCH_COACH.critique("Warm-up: good job. Next, send the report by Friday.", no_llm=True)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for ok, line in pool.imap(_batch_line, items, chunksize=16):
                 failures += not ok
