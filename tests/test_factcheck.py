@@ -81,3 +81,8 @@ def test_key_facts_keep_surface_forms_in_order() -> None:
 
 def test_possessive_of_a_name_in_the_draft_is_not_invented() -> None:
     assert factcheck.check("Priya's guide is the example to cite.", DRAFT.replace("Sarah", "Priya")).ok
+
+
+def test_one_on_one_meetings_are_not_numbers() -> None:
+    assert factcheck.check("We will review it in our 1:1 and in a 1对1 next week.", DRAFT).ok
+    assert not factcheck.check("She closed 12 deals.", DRAFT).ok
