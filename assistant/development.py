@@ -49,12 +49,6 @@ class CatalogueEntry(BaseModel):
     generic: bool = False
     _compiled: re.Pattern[str] | None = PrivateAttr(default=None)
 
-    def score(self, text: str) -> int:
-        """How many topic keywords occur; English ones must start a word ("late" is not
-        found in "template")."""
-        en = len({m.group().lower() for m in self._en_pattern().finditer(text)})
-        return en + sum(1 for t in self.topics.zh if t in text)
-
     def _en_pattern(self) -> re.Pattern[str]:
         if self._compiled is None:
             words = sorted({t.lower() for t in self.topics.en}, key=len, reverse=True)
@@ -86,8 +80,9 @@ _SCORERS: dict[int, tuple[tuple[CatalogueEntry, ...], list[_Scorer]]] = {}
 
 
 def _scorer(entry: CatalogueEntry) -> Callable[[str], int]:
-    """``entry.score`` with the pattern and keywords bound once (pydantic attribute access
-    on every entry for every growth area was most of ``select``)."""
+    """How many of ``entry``'s topic keywords occur in a text; English ones must start a
+    word ("late" is not found in "template"). Pattern and keywords are bound once: pydantic
+    attribute access on every entry for every growth area was most of ``select``."""
     pattern, zh = entry._en_pattern(), tuple(entry.topics.zh)
 
     def score(text: str) -> int:
