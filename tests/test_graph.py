@@ -183,6 +183,7 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     assert clean_rewrite("Here is the rewrite:\nPriya did X.\n\nGuidance:\n[1] Specific") == \
         "Priya did X."
     assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"
+    assert clean_rewrite("Priya did X.\n\n[Guidance]: Specific feedback - [1]") == "Priya did X."
     kept = "Priya did X [example: when].\nNext step: [what] by [date]."
     assert clean_rewrite(kept) == kept
 
