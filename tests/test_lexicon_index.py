@@ -55,3 +55,17 @@ def test_top_level_items(source: str, items: list[str]) -> None:
     assert _top_level_items(source) == items
     if items:
         assert re.compile("".join(items)).pattern == source
+
+
+def test_script_specific_cue_regexes_find_what_the_full_ones_find() -> None:
+    """A clause without Chinese (or without ASCII letters) is scanned with a smaller
+    alternation; it must return exactly the hits of the full one."""
+    cues = load_lexicons().cues
+    lines = (DATASETS / "critique_dev2.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines]
+    texts += [part for t in texts for part in re.split(r"[。！？.!?]", t) if part.strip()]
+    for name, full in cues._cues.items():
+        for text in texts:
+            expected = [(m.start(), m.group()) for m in full.finditer(text) if m.end() > m.start()]
+            cues._memo.clear()
+            assert [(h.start, h.text) for h in cues.hits(name, text)] == expected, (name, text)

@@ -296,15 +296,41 @@ def _shared_prefix_guards(patterns: list[re.Pattern[str]]) -> dict[int, re.Patte
     return guards
 
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _needs_letter(pattern: str) -> bool:
+    """Conservatively, whether an English cue pattern can only match text with ASCII
+    letters: ASCII source with no digit, wildcard or negated-class escapes in it."""
+    return pattern.isascii() and not re.search(r"\\[dDWS]|0-9|\.|\[\^", pattern)
+
+
+def _union(patterns: Any) -> re.Pattern[str]:
+    parts = [f"(?:{p})" for p in patterns]
+    return re.compile("|".join(parts) or r"(?!)", _FLAGS)
+
+
 class CueSet:
     """Compiled cue regexes, one per cue name (languages merged)."""
 
     def __init__(self, raw: dict[str, dict[str, list[str]]]) -> None:
         self._cues: dict[str, re.Pattern[str]] = {}
+        # Per cue, the alternation without the patterns that cannot match a text with no
+        # Chinese characters (resp. no ASCII letters). Python's engine tries every
+        # alternative at every position, so a Chinese clause scanned against hundreds of
+        # English alternatives was most of the analyzer's time. Conservative: a Chinese
+        # pattern with any ASCII letter in it stays in the Latin set, and vice versa.
+        self._latin: dict[str, re.Pattern[str]] = {}
+        self._cjk: dict[str, re.Pattern[str]] = {}
         self._memo: dict[tuple[str, str], list[Hit]] = {}
         for name, by_lang in raw.items():
-            parts = [f"(?:{p})" for lang in ("en", "zh") for p in by_lang.get(lang, [])]
-            self._cues[name] = re.compile("|".join(parts), _FLAGS)
+            tagged = [(lang, p) for lang in ("en", "zh") for p in by_lang.get(lang, [])]
+            self._cues[name] = _union(p for _, p in tagged)
+            self._latin[name] = _union(p for lang, p in tagged
+                                       if lang == "en" or _ASCII_LETTER.search(p))
+            self._cjk[name] = _union(p for lang, p in tagged
+                                     if lang == "zh" or not _needs_letter(p))
 
     def pattern(self, name: str) -> re.Pattern[str]:
         return self._cues[name]
@@ -320,9 +346,15 @@ class CueSet:
         if cached is None:
             if len(self._memo) > 50_000:
                 self._memo.clear()
+            if not _CJK_CHAR.search(text):
+                pattern = self._latin[name]
+            elif not _ASCII_LETTER.search(text):
+                pattern = self._cjk[name]
+            else:
+                pattern = self._cues[name]
             cached = [
                 Hit(m.start(), m.end(), m.group())
-                for m in self._cues[name].finditer(text)
+                for m in pattern.finditer(text)
                 if m.end() > m.start()
             ]
             self._memo[key] = cached
