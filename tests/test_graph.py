@@ -194,3 +194,15 @@ def test_leftover_label_is_repaired_without_a_retry(make_coach) -> None:  # type
     r = coach.critique(DRAFT)
     assert len(model.calls) == 2 and r.meta.rewrite_source == "model" and r.rewrite
     assert "natural leader" not in r.rewrite and "[describe the behaviour you observed]" in r.rewrite
+
+
+def test_critique_never_labels_the_employee_itself() -> None:
+    from assistant.graph.nodes.critique import clean_critique
+
+    draft = "小李今年整体表现不错，工作态度认真。不过他的周报经常迟交。"
+    text, dropped = clean_critique("小李的工作态度认真，但需要改进周报。建议每周五前提交周报[1]。",
+                                   draft, "", 2)
+    assert text == "建议每周五前提交周报[1]。" and "工作态度认真" in dropped[0]
+    quoted, _ = clean_critique('Replace "natural leader" with an example [1].',
+                               "Priya is a natural leader.", "", 1)
+    assert quoted == 'Replace "natural leader" with an example [1].'

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ... import factcheck
+from ...analyzer import analyze
 from ...llm.errors import ModelError
 from ..context import Context
 from ..state import CallRecord, CoachState, CritiqueOutput, TailoredAction
@@ -60,7 +61,7 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         "tailoring": out.actions,
         "degraded": state.degraded or not text,
         "calls": [record],
-        "notes": [f"critique: dropped sentence with unsupported facts: {d}" for d in dropped],
+        "notes": [f"critique: dropped sentence: {d}" for d in dropped],
     }
 
 
@@ -107,15 +108,34 @@ def _clean_title(title: str) -> str:
     return title.strip().strip('"“”<>()').strip()
 
 
+_QUOTED = re.compile(r"[\"“”「」『』‘’'][^\"“”「」『』‘’']{0,60}[\"“”「」『』‘’']")
+
+
+def _unquoted_labels(sentence: str) -> list[str]:
+    """Personality labels and identity-coded words in ``sentence`` outside quotation marks."""
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(sentence)]
+    found = []
+    for f in analyze(sentence).findings:
+        if f.kind not in ("personality_label", "biased_language") or f.start is None:
+            continue
+        if not any(s <= f.start < e for s, e in quoted):
+            found.append(f.text or "")
+    return found
+
+
 def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tuple[str, list[str]]:
     """Drop sentences that state facts absent from the draft; drop citations out of range."""
     kept, dropped = [], []
     for sent in _SENTENCE.findall(text):
         check = factcheck.check(sent, draft, allowed=allowed)
-        if check.ok:
-            kept.append(sent.strip())
-        else:
+        if not check.ok:
             dropped.append(check.describe())
+        elif labels := _unquoted_labels(sent):
+            # The coach must not itself describe the employee by personality ("小李的工作
+            # 态度认真"); quoting the draft's label to point at it is fine.
+            dropped.append("labels the person: " + ", ".join(labels))
+        else:
+            kept.append(sent.strip())
     cleaned = " ".join(s for s in kept if s)
     cleaned = re.sub(
         r"\[(\d+)\]", lambda m: m.group() if 1 <= int(m.group(1)) <= n_guidance else "", cleaned
