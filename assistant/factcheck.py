@@ -93,12 +93,17 @@ def _zh_to_int(s: str) -> str:
 
 
 _ONE_ON_ONE = re.compile(r"\b1\s*(?::|对|-on-|\s+on\s+)\s*1\b|一对一", re.IGNORECASE)
+# List markers ("1.", "2、", "(3)") number the text's own points; they are not facts.
+_LIST_MARKER = re.compile(
+    r"(?:^|(?<=[:：;；，,。]))[ \t]*\d{1,2}[.)）、](?!\d)|[(（]\d{1,2}[)）]", re.MULTILINE
+)
 
 
 def numbers(text: str) -> set[str]:
     """Normalised numbers in ``text`` (digits, English and Chinese number words). A
     "1:1" / "1对1" meeting is a kind of meeting, not a count."""
     text = _ONE_ON_ONE.sub(" ", text)
+    text = _LIST_MARKER.sub(" ", text)
     out = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(text)}
     # "一次", "一个" are phrasing, not facts, just as English "one" is skipped below.
     out |= {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)) if n != "1"}

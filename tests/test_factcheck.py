@@ -86,3 +86,9 @@ def test_possessive_of_a_name_in_the_draft_is_not_invented() -> None:
 def test_one_on_one_meetings_are_not_numbers() -> None:
     assert factcheck.check("We will review it in our 1:1 and in a 1对1 next week.", DRAFT).ok
     assert not factcheck.check("She closed 12 deals.", DRAFT).ok
+
+
+def test_list_markers_are_not_numbers() -> None:
+    assert factcheck.check("建议：1、每周五前提交周报；2、主动同步进度。", DRAFT_ZH).ok
+    assert factcheck.check("1. Send the report weekly.\n2. Ask for help early.", DRAFT).ok
+    assert not factcheck.check("We met at 3. Then we left.", DRAFT).ok  # a time, not a marker
