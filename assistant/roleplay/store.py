@@ -129,23 +129,14 @@ class _SqlIndex:
         return [str(r["session_id"] if isinstance(r, dict) else r[0]) for r in rows]
 
 
-class SqliteSessionStore:
-    """Sessions in one SQLite file: LangGraph's ``SqliteSaver`` tables plus the index."""
+class _CheckpointedStore:
+    """A LangGraph checkpointer plus the session index, on two connections; subclasses
+    open them."""
 
-    def __init__(self, path: Path) -> None:
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        # Two connections to the same file: the saver serialises its own with a lock.
-        # WAL lets readers and the writer proceed together; every write is committed
-        # before the call returns, which is what makes a turn survive kill -9.
-        self._saver_conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._saver_conn.execute("PRAGMA journal_mode=WAL")
-        self.checkpointer: Any = SqliteSaver(self._saver_conn)
-        self.checkpointer.setup()
-        self._index_conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._index = _SqlIndex(self._index_conn, param="?")
+    checkpointer: Any
+    _index: _SqlIndex
+    _saver_conn: Any
+    _index_conn: Any
 
     def add(self, meta: SessionMeta) -> None:
         self._index.add(meta)
@@ -169,7 +160,27 @@ class SqliteSessionStore:
         self._index_conn.close()
 
 
-class PostgresSessionStore:
+class SqliteSessionStore(_CheckpointedStore):
+    """Sessions in one SQLite file: LangGraph's ``SqliteSaver`` tables plus the index."""
+
+    def __init__(self, path: Path) -> None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # Two connections to the same file: the saver serialises its own with a lock.
+        # WAL lets readers and the writer proceed together; every write is committed
+        # before the call returns, which is what makes a turn survive kill -9.
+        self._saver_conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._saver_conn.execute("PRAGMA journal_mode=WAL")
+        self.checkpointer: Any = SqliteSaver(self._saver_conn)
+        self.checkpointer.setup()
+        self._index_conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._index = _SqlIndex(self._index_conn, param="?")
+
+
+
+class PostgresSessionStore(_CheckpointedStore):
     """Sessions in Postgres (``langgraph-checkpoint-postgres``), for several API instances."""
 
     def __init__(self, url: str) -> None:
@@ -191,26 +202,6 @@ class PostgresSessionStore:
         self.checkpointer: Any = PostgresSaver(self._saver_conn)
         self.checkpointer.setup()
         self._index = _SqlIndex(self._index_conn, param="%s")
-
-    def add(self, meta: SessionMeta) -> None:
-        self._index.add(meta)
-
-    def get(self, session_id: str) -> SessionMeta | None:
-        return self._index.get(session_id)
-
-    def touch(self, session_id: str, *, at: float, turns: int) -> None:
-        self._index.touch(session_id, at=at, turns=turns)
-
-    def delete(self, session_id: str) -> None:
-        self.checkpointer.delete_thread(session_id)
-        self._index.remove(session_id)
-
-    def idle_since(self, before: float) -> list[str]:
-        return self._index.idle_since(before)
-
-    def close(self) -> None:
-        self._saver_conn.close()
-        self._index_conn.close()
 
 
 def open_store(settings: Settings) -> SessionStore:
