@@ -76,16 +76,7 @@
   function t(key) { return (I18N[lang] && I18N[lang][key]) || I18N.en[key] || key; }
   function tagName(tag) { return (I18N[lang].tags || {})[tag] || tag.replace(/_/g, " "); }
 
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(props || {})) {
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else node.setAttribute(k, v);
-    }
-    for (const c of children) if (c) node.append(c);
-    return node;
-  }
+  const el = window.CoachUI.el;
 
   function setStatus(id, text, isError) {
     const s = $(id);
