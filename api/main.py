@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -47,11 +48,28 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def start_up(service: ServiceState) -> None:
-    """Build the coach (store built on first use, guidance cache warmed, one no-model
-    critique to load the analyzer) while the embedded model loads in a second thread, so
-    the first request pays for neither. Failures are recorded for ``/readyz``, never raised.
+    """Make the service ready; failures are recorded for ``/readyz``, never raised.
+
+    The order keeps both cores busy: open the coach (the store is built on first use) and
+    warm its guidance cache; fork the no-model workers, which compile the analyzer's
+    lexicons on the second core; load LiteLLM and the embedded model in a thread; compile
+    this process's lexicons (streamed and model requests analyse here); then wait for the
+    workers and the model. Timings (``/readyz``) count from the process start.
     """
     settings = service.settings
+    timings = service.readiness.timings
+    try:
+        coach = Coach.from_settings(settings)
+        timings["store_s"] = since_process_start()
+        coach.warm_guidance_cache()
+        timings["guidance_cache_s"] = since_process_start()
+        if settings.no_llm_workers > 0:
+            service.pool = NoModelPool(coach, settings.no_llm_workers, warm_up=WARM_UP_DRAFT)
+        timings["workers_forked_s"] = since_process_start()
+    except Exception as exc:
+        log.exception("start-up failed")
+        service.readiness.error = f"the knowledge store could not be loaded: {exc}"
+        return
     loader = None
     if settings.model_provider == EMBEDDED_PROVIDER:
         loader = threading.Thread(target=_load_model, args=(service,), name="model-load",
@@ -62,28 +80,40 @@ def start_up(service: ServiceState) -> None:
         # degrades its result instead.
         service.readiness.model = True
     try:
-        timings = service.readiness.timings
-        started = time.perf_counter()
-        coach = Coach.from_settings(settings)
-        timings["store_s"] = round(time.perf_counter() - started, 2)
-        coach.warm_guidance_cache()
-        timings["guidance_cache_s"] = round(time.perf_counter() - started, 2)
         coach.critique(WARM_UP_DRAFT, no_llm=True)
-        timings["warm_up_critique_s"] = round(time.perf_counter() - started, 2)
-        if settings.no_llm_workers > 0:
-            service.pool = NoModelPool(coach, settings.no_llm_workers)
-        timings["workers_s"] = round(time.perf_counter() - started, 2)
+        timings["analyzer_s"] = since_process_start()
+        if service.pool is not None and not service.pool.wait_warm():
+            log.warning("no-model workers still warming up after 120 s")
+        timings["workers_s"] = since_process_start()
         service.coach = coach
         service.readiness.store = coach.context.retriever is not None
+        log.info("coach ready %.1f s after the process started", since_process_start())
         # Remembered answers serve the coach's own guidance queries without Chroma; open
-        # the store and its encoder in the background (after the fork) so a first free-text
-        # guidance search does not pay for them.
-        threading.Thread(target=_open_store, args=(coach,), name="store-open",
+        # the store and its encoder in the background once the model is in, so a first
+        # free-text guidance search does not pay for them (and start-up does not wait).
+        threading.Thread(target=_open_store, args=(coach, loader), name="store-open",
                          daemon=True).start()
-        log.info("coach ready in %.1f s", time.perf_counter() - started)
     except Exception as exc:
         log.exception("start-up failed")
         service.readiness.error = f"the knowledge store could not be loaded: {exc}"
+
+
+def since_process_start() -> float:
+    """Seconds since this process started (from ``/proc``; since import elsewhere)."""
+    return round(time.time() - _PROCESS_START, 2)
+
+
+def _process_start() -> float:
+    try:
+        stat = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        age = uptime - int(stat[19]) / os.sysconf("SC_CLK_TCK")
+        return time.time() - max(0.0, age)
+    except (OSError, ValueError, IndexError):
+        return time.time()
+
+
+_PROCESS_START = _process_start()
 
 
 WARM_UP_DRAFT = (
@@ -92,7 +122,9 @@ WARM_UP_DRAFT = (
 """Run once at start-up so the analyzer's lexicons are loaded before the first request."""
 
 
-def _open_store(coach: Coach) -> None:
+def _open_store(coach: Coach, after: threading.Thread | None = None) -> None:
+    if after is not None:
+        after.join()
     retriever = coach.context.retriever
     try:
         store = getattr(retriever, "store", None)  # CachedRetriever opens it on access
@@ -104,11 +136,27 @@ def _open_store(coach: Coach) -> None:
 
 def _load_model(service: ServiceState) -> None:
     try:
+        from assistant.llm.llama_runtime import preload
+
+        # The GGUF loads in its own thread: that is C code, which runs beside LiteLLM's
+        # import here (seconds of Python) and the analyzer's warm-up in start_up.
+        failure: list[BaseException] = []
+
+        def load_gguf() -> None:
+            try:
+                service.readiness.model_load_s = round(preload(service.settings), 2)
+            except BaseException as exc:  # reported below, in this thread
+                failure.append(exc)
+
+        gguf = threading.Thread(target=load_gguf, name="gguf-load", daemon=True)
+        gguf.start()
         from assistant.llm.embedded import register_embedded_provider
 
-        started = time.perf_counter()
+        gguf.join()
+        if failure:
+            raise failure[0]
         register_embedded_provider(service.settings).load()
-        service.readiness.model_load_s = round(time.perf_counter() - started, 2)
+        service.readiness.timings["model_s"] = since_process_start()
         service.readiness.model = True
         log.info("embedded model loaded in %.1f s", service.readiness.model_load_s)
     except Exception as exc:

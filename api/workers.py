@@ -18,6 +18,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from assistant.service import Coach
 
@@ -25,6 +26,18 @@ log = logging.getLogger("api")
 
 _COACH: Coach | None = None
 """The coach the workers inherit at fork time."""
+
+
+def _init_worker(parent: int, warm_up: str | None, warm: Any) -> None:
+    """Worker initializer: exit with the server, then load the analyzer's lexicons with one
+    warm-up critique (each worker on its own core, while the server process loads the
+    model) and say so on ``warm``."""
+    _exit_with_parent(parent)
+    try:
+        if warm_up and _COACH is not None:
+            _COACH.critique(warm_up, no_llm=True)
+    finally:
+        warm.release()
 
 
 def _critique_json(text: str, rating: int | None) -> str:
@@ -55,21 +68,35 @@ class NoModelPool:
     """A fork-based process pool running ``Coach.critique(..., no_llm=True)``.
 
     Args:
-        coach: The ready coach (guidance cache warmed); inherited by the workers.
+        coach: The coach (guidance cache warmed); inherited by the workers.
         workers: Processes to fork now, before any model thread starts.
+        warm_up: A draft each worker critiques once when it starts, so its lexicons are
+            compiled before the first request; the constructor returns when all are warm.
     """
 
-    def __init__(self, coach: Coach, workers: int) -> None:
+    def __init__(self, coach: Coach, workers: int, warm_up: str | None = None) -> None:
         global _COACH
         _COACH = coach
         self.coach = coach
         self.workers = workers
+        context = multiprocessing.get_context("fork")
+        self._warm = context.Semaphore(0)
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"),
-            initializer=_exit_with_parent, initargs=(os.getpid(),),
+            workers, mp_context=context,
+            initializer=_init_worker, initargs=(os.getpid(), warm_up, self._warm),
         )
-        # Fork every worker now: later forks would copy a loaded model and its threads.
-        list(self._pool.map(_ready_n, range(workers)))
+        # Fork every worker now (a fork pool starts all of them on its first task, inside
+        # ``submit``): later forks would copy a loaded model and its threads. Their warm-up
+        # runs while this process goes on; ``wait_warm`` waits for it.
+        self._pool.submit(_ready)
+
+    def wait_warm(self, timeout: float = 120.0) -> bool:
+        """Block until every worker has run its warm-up (or ``timeout`` passes)."""
+        deadline = time.monotonic() + timeout
+        for _ in range(self.workers):
+            if not self._warm.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                return False
+        return True
 
     async def critique_json(self, text: str, rating: int | None) -> str:
         """The result as JSON; falls back to this process if the pool has broken."""
@@ -91,6 +118,3 @@ class NoModelPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-
-def _ready_n(_: int) -> bool:
-    return _ready()

@@ -475,8 +475,9 @@ def test_no_model_worker_pool_gives_the_in_process_result(settings: Settings,
 
     coach = make_coach(settings, retriever, None)
     coach.warm_guidance_cache()
-    pool = NoModelPool(coach, 1)
+    pool = NoModelPool(coach, 1, warm_up=DRAFT_EN)
     try:
+        assert pool.wait_warm(timeout=60)  # the worker ran its warm-up critique
         got = asyncio.run(pool.critique_json(DRAFT_ZH, 2))
     finally:
         pool.shutdown()

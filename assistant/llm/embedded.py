@@ -32,7 +32,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from assistant.config import EMBEDDED_PROVIDER, Settings
 from assistant.llm.errors import ModelUnavailable
-from assistant.llm.model_files import ensure_model_file
+from assistant.llm.llama_runtime import load_key, load_llama, take_preloaded
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -158,44 +158,16 @@ class EmbeddedLLM(CustomLLM):
         """Adopt new settings; a loaded model is dropped if its load parameters changed."""
         old = self._settings
         self._settings = settings
-        changed = (old.model_path, old.data_dir, old.n_ctx, old.n_threads) != (
-            settings.model_path,
-            settings.data_dir,
-            settings.n_ctx,
-            settings.n_threads,
-        )
-        if changed:
+        if load_key(old) != load_key(settings):
             self.close()
 
     def load(self) -> Llama:
-        """Load the model now (joining its file on first use) and return it."""
+        """Load the model now (joining its file on first use) and return it; a model
+        ``llama_runtime.preload`` loaded with the same settings is adopted."""
         with self._load_lock:
             if self._llama is None:
-                # llama.cpp's OpenMP threads spin while they wait. With anything else busy
-                # on a two-core machine (the API's workers, the encoder, a test runner)
-                # spinning starves them: measured 2 -> 9 tokens/s generated under load.
-                # Must be set before the OpenMP runtime loads; an explicit value wins.
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                try:
-                    from llama_cpp import Llama
-                except ImportError as exc:
-                    raise ModelUnavailable(
-                        "llama-cpp-python is not installed: run `pip install -e '.[local]'`"
-                    ) from exc
-                path = ensure_model_file(self._settings)
-                started = time.perf_counter()
-                try:
-                    self._llama = Llama(
-                        model_path=str(path),
-                        n_ctx=self._settings.n_ctx,
-                        n_threads=self._settings.n_threads,
-                        n_threads_batch=self._settings.n_threads,
-                        seed=self._settings.seed,
-                        verbose=False,
-                    )
-                except (ValueError, RuntimeError) as exc:
-                    raise ModelUnavailable(f"cannot load the embedded model {path}: {exc}") from exc
-                self.load_seconds = time.perf_counter() - started
+                preloaded = take_preloaded(self._settings)
+                self._llama, self.load_seconds = preloaded or load_llama(self._settings)
             return self._llama
 
     def close(self) -> None:
