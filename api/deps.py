@@ -95,8 +95,9 @@ class ServiceState:
         )
 
 
-def get_service(request: Request) -> ServiceState:
-    """The app's ``ServiceState``."""
+async def get_service(request: Request) -> ServiceState:
+    """The app's ``ServiceState``. Dependencies here are ``async`` (they never block):
+    FastAPI would run plain functions in its thread pool, a thread hop per dependency."""
     service: ServiceState = request.app.state.service
     return service
 
@@ -104,7 +105,7 @@ def get_service(request: Request) -> ServiceState:
 ServiceDep = Annotated[ServiceState, Depends(get_service)]
 
 
-def get_app_settings(service: ServiceDep) -> Settings:
+async def get_app_settings(service: ServiceDep) -> Settings:
     """The settings the app was built with (``create_app(settings)``)."""
     return service.settings
 
@@ -112,7 +113,7 @@ def get_app_settings(service: ServiceDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_coach(service: ServiceDep) -> Coach:
+async def get_coach(service: ServiceDep) -> Coach:
     """The shared coach; 503 while the service is still starting."""
     if service.coach is None:
         message = service.readiness.error or "the service is starting; try again shortly"
@@ -123,7 +124,7 @@ def get_coach(service: ServiceDep) -> Coach:
 CoachDep = Annotated[Coach, Depends(get_coach)]
 
 
-def get_roleplay(service: ServiceDep) -> RoleplayService:
+async def get_roleplay(service: ServiceDep) -> RoleplayService:
     """The shared role-play service; 503 when it could not be built."""
     if service.roleplay is None:
         message = service.roleplay_error or "role-play is starting; try again shortly"
@@ -136,7 +137,7 @@ RoleplayDep = Annotated[RoleplayService, Depends(get_roleplay)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from COACH_API_KEYS")
 
 
-def api_key_id(
+async def api_key_id(
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -165,7 +166,7 @@ def api_key_id(
 ApiKeyId = Annotated[str, Depends(api_key_id)]
 
 
-def rate_limited_key(service: ServiceDep, key: ApiKeyId) -> str:
+async def rate_limited_key(service: ServiceDep, key: ApiKeyId) -> str:
     """``api_key_id`` plus one token from the key's rate-limit bucket (429 when empty)."""
     service.limiter.check(key)
     return key

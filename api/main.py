@@ -91,8 +91,8 @@ def start_up(service: ServiceState) -> None:
         # Remembered answers serve the coach's own guidance queries without Chroma; open
         # the store and its encoder in the background once the model is in, so a first
         # free-text guidance search does not pay for them (and start-up does not wait).
-        threading.Thread(target=_open_store, args=(coach, loader), name="store-open",
-                         daemon=True).start()
+        threading.Thread(target=_open_store, args=(service, coach, loader),
+                         name="store-open", daemon=True).start()
     except Exception as exc:
         log.exception("start-up failed")
         service.readiness.error = f"the knowledge store could not be loaded: {exc}"
@@ -122,7 +122,8 @@ WARM_UP_DRAFT = (
 """Run once at start-up so the analyzer's lexicons are loaded before the first request."""
 
 
-def _open_store(coach: Coach, after: threading.Thread | None = None) -> None:
+def _open_store(service: ServiceState, coach: Coach,
+                after: threading.Thread | None = None) -> None:
     if after is not None:
         after.join()
     retriever = coach.context.retriever
@@ -130,6 +131,7 @@ def _open_store(coach: Coach, after: threading.Thread | None = None) -> None:
         store = getattr(retriever, "store", None)  # CachedRetriever opens it on access
         if store is not None:
             store.search("warm up the encoder", k=1)
+            service.readiness.timings["store_open_s"] = since_process_start()
     except Exception:  # a broken store shows up on the first search, with a clear error
         log.exception("opening the knowledge store failed")
 

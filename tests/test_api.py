@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Iterator
@@ -337,10 +338,10 @@ def test_api_key_id_is_stable_and_not_secret(settings: Settings, retriever: Any)
     app, _ = make_app(settings, retriever, api_keys="k1")
     service = app.state.service
     creds = HTTPAuthorizationCredentials(scheme="Bearer", credentials="k1")
-    key_id = api_key_id(service, creds)
+    key_id = asyncio.run(api_key_id(service, creds))
     assert key_id == hashlib.sha256(b"k1").hexdigest()[:16] and "k1" not in key_id
     local, _ = make_app(settings, retriever)
-    assert api_key_id(local.state.service, None) == "local"
+    assert asyncio.run(api_key_id(local.state.service, None)) == "local"
     assert parse_api_keys(" a, ,sha256:ABC ") == {hashlib.sha256(b"a").hexdigest(), "abc"}
 
 
@@ -485,6 +486,38 @@ def test_no_model_worker_pool_gives_the_in_process_result(settings: Settings,
     result = CritiqueResult.model_validate_json(got)
     assert result.verdicts == direct.verdicts and result.findings == direct.findings
     assert result.rewrite == direct.rewrite
+
+
+def test_a_killed_worker_leaves_the_pool_and_the_draft_is_still_analysed(
+        settings: Settings, retriever: Any) -> None:
+    import asyncio
+    import os
+    import signal
+
+    from api.workers import NoModelPool
+
+    coach = make_coach(settings, retriever, None)
+    coach.warm_guidance_cache()
+    pool = NoModelPool(coach, 2)
+    try:
+        assert pool.wait_warm(timeout=60)
+        os.kill(pool._workers[0].process.pid, signal.SIGKILL)
+        pool._workers[0].process.join(5)
+
+        async def three() -> list[bytes]:
+            return [await pool.critique_json(DRAFT_EN, None) for _ in range(3)]
+
+        answers = asyncio.run(three())
+        assert len(pool._workers) == 1  # the dead one was dropped, the other kept serving
+        os.kill(pool._workers[0].process.pid, signal.SIGKILL)
+        pool._workers[0].process.join(5)
+        answers.append(asyncio.run(pool.critique_json(DRAFT_EN, None)))  # in-process now
+        assert pool._workers == []
+    finally:
+        pool.shutdown()
+    direct = coach.critique(DRAFT_EN, no_llm=True)
+    for answer in answers:
+        assert CritiqueResult.model_validate_json(answer).verdicts == direct.verdicts
 
 
 def test_critique_route_uses_the_worker_pool(settings: Settings, retriever: Any) -> None:
