@@ -68,7 +68,7 @@ def _serve(coach: Coach, sock: socket.socket, others: list[socket.socket], paren
         _send(sock, _OK, b"warm")
     while True:
         try:
-            status, size = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+            _status, size = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
             request = json.loads(_recv_exact(sock, size))
         except (EOFError, OSError):
             os._exit(0)
