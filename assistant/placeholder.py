@@ -6,12 +6,15 @@ It keeps every fact of the draft and adds none, so it is always a safe fallback.
 
 from __future__ import annotations
 
+import re
+
 from .analyzer import Analysis
 
 _SLOTS = {
     "en": {
         "label": "[describe the behaviour you observed]",
         "vague": "[example: when, what they did, what it changed]",
+        "exhortation": "[the specific behaviour you want instead, and by when]",
         "strength": "A strength to recognise: [a specific achievement: when, what they did, the result].",
         "growth": "One area to develop: [a specific behaviour or skill, with one example].",
         "example": "For example, [when and where], [name] [what they did], which [what it changed].",
@@ -20,6 +23,7 @@ _SLOTS = {
     "zh": {
         "label": "[描述你观察到的具体行为]",
         "vague": "[例子：何时、做了什么、带来了什么变化]",
+        "exhortation": "[希望对方具体做到什么、何时做到]",
         "strength": "值得肯定的是：[一项具体成绩：何时、做了什么、结果如何]。",
         "growth": "需要提升的方面：[一个具体的行为或技能，并附一个例子]。",
         "example": "例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。",
@@ -41,6 +45,13 @@ def placeholder_rewrite(analysis: Analysis) -> str:
     # Replace label, biased and vague spans (right to left so offsets stay valid);
     # drop sentences addressed to a model.
     edits: list[tuple[int, int, str]] = [(s, e, "") for s, e in analysis.ignored_spans]
+    # An exhortation ("step it up", "再接再厉") asks for nothing the employee can do: its
+    # words go, a slot for the wanted behaviour takes their place (one slot for a run of
+    # them joined by "and" or a comma).
+    exhortations = _join_runs(sorted((f.start, f.end) for f in analysis.findings
+                                     if f.kind == "exhortation" and f.start is not None
+                                     and f.end is not None), text)
+    edits += [(s, e, slots["exhortation"]) for s, e in exhortations]
     for f in analysis.findings:
         if f.start is None or f.end is None:
             continue
@@ -48,6 +59,8 @@ def placeholder_rewrite(analysis: Analysis) -> str:
             edits.append((f.start, f.end, slots["label"]))
         elif f.kind == "vague_language":
             edits.append((f.start, f.end, f"{f.text} {slots['vague']}"))
+    # Earliest first; at one position the longer edit, then exhortations and ignored spans
+    # (listed first) win over the findings that overlap them.
     edits.sort(key=lambda t: (t[0], -(t[1] - t[0])))
     merged: list[tuple[int, int, str]] = []
     for s, e, r in edits:
@@ -73,3 +86,17 @@ def placeholder_rewrite(analysis: Analysis) -> str:
     if extra:
         body = body + ("\n\n" if body else "") + sep.join(extra)
     return body
+
+
+_JOINER = re.compile(r"\s*(?:,|，|、|;|；|\band\b|\bor\b|和|并且|并|或)?\s*", re.IGNORECASE)
+
+
+def _join_runs(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Merge spans that only a connector ("and", a comma, 和) separates."""
+    runs: list[tuple[int, int]] = []
+    for start, end in spans:
+        if runs and start >= runs[-1][1] and _JOINER.fullmatch(text[runs[-1][1]:start]):
+            runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
+        elif not runs or start >= runs[-1][1]:
+            runs.append((start, end))
+    return runs
