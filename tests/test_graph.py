@@ -206,3 +206,14 @@ def test_critique_never_labels_the_employee_itself() -> None:
     quoted, _ = clean_critique('Replace "natural leader" with an example [1].',
                                "Priya is a natural leader.", "", 1)
     assert quoted == 'Replace "natural leader" with an example [1].'
+
+
+def test_critique_does_not_hand_back_the_drafts_empty_advice() -> None:
+    from assistant.graph.nodes.critique import clean_critique
+
+    draft = "Priya's reports were late. She needs to step it up and show more initiative."
+    text, dropped = clean_critique(
+        "The reports point is good. To improve, she should step it up and show more "
+        "initiative. Replace 'step it up' with a dated next step [1].", draft, "", 1)
+    assert text == "The reports point is good. Replace 'step it up' with a dated next step [1]."
+    assert dropped == ["repeats vague advice: step it up, show more initiative"]

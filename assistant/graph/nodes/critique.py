@@ -111,16 +111,19 @@ def _clean_title(title: str) -> str:
 _QUOTED = re.compile(r"[\"“”「」『』‘’'][^\"“”「」『』‘’']{0,60}[\"“”「」『』‘’']")
 
 
-def _unquoted_labels(sentence: str) -> list[str]:
-    """Personality labels and identity-coded words in ``sentence`` outside quotation marks."""
+def _unquoted(sentence: str, kinds: tuple[str, ...]) -> list[str]:
+    """Finding texts of ``kinds`` in ``sentence`` outside quotation marks."""
     quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(sentence)]
     found = []
     for f in analyze(sentence).findings:
-        if f.kind not in ("personality_label", "biased_language") or f.start is None:
+        if f.kind not in kinds or f.start is None:
             continue
         if not any(s <= f.start < e for s, e in quoted):
             found.append(f.text or "")
     return found
+
+
+_LABEL_KINDS = ("personality_label", "biased_language")
 
 
 def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tuple[str, list[str]]:
@@ -130,10 +133,13 @@ def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tupl
         check = factcheck.check(sent, draft, allowed=allowed)
         if not check.ok:
             dropped.append(check.describe())
-        elif labels := _unquoted_labels(sent):
+        elif labels := _unquoted(sent, _LABEL_KINDS):
             # The coach must not itself describe the employee by personality ("小李的工作
             # 态度认真"); quoting the draft's label to point at it is fine.
             dropped.append("labels the person: " + ", ".join(labels))
+        elif vague := _unquoted(sent, ("exhortation",)):
+            # Nor hand the draft's empty advice back as its own ("she should step it up").
+            dropped.append("repeats vague advice: " + ", ".join(vague))
         else:
             kept.append(sent.strip())
     cleaned = " ".join(s for s in kept if s)
