@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from ...analyzer import Analysis
@@ -14,6 +13,9 @@ from ...llm.gateway import Generation
 from ...schemas import Finding, GuidancePassage
 from ..context import Context
 from ..state import CallRecord
+
+if TYPE_CHECKING:  # the no-model path (``direct``) never imports LangGraph
+    from langgraph.runtime import Runtime
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
 MAX_PROMPT_GUIDANCE = 3
