@@ -31,6 +31,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from assistant.config import EMBEDDED_PROVIDER, Settings
+from assistant.llm.cpu_share import ThreadAdvisor
 from assistant.llm.errors import ModelUnavailable
 from assistant.llm.llama_runtime import load_key, load_llama, take_preloaded
 
@@ -99,6 +100,7 @@ class _Run:
         self.prompt_tokens = 0
         self.steps = 0
         self.on_prompt_done: Callable[[], None] | None = None
+        self.every_8_tokens: Callable[[], None] | None = None
 
     def abort_requested(self) -> bool:
         if time.monotonic() >= self.deadline:
@@ -113,6 +115,8 @@ class _Run:
             if self.on_prompt_done is not None:
                 self.on_prompt_done()
         self.steps += 1
+        if self.every_8_tokens is not None and self.steps % 8 == 0:
+            self.every_8_tokens()
         return self.abort_requested()
 
 
@@ -150,6 +154,7 @@ class EmbeddedLLM(CustomLLM):
         self._gen_lock = threading.Lock()
         self._closing = threading.Event()
         self._abort_callback: Any = None
+        self._advisor: ThreadAdvisor | None = None
         self.load_seconds: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -204,7 +209,33 @@ class EmbeddedLLM(CustomLLM):
                 model=model,
                 llm_provider=EMBEDDED_PROVIDER,
             )
+        self._share_cores(llama, run)
         return llama, run
+
+    def _share_cores(self, llama: Llama, run: _Run) -> None:
+        """Use every core while other processes leave them free, one fewer while they keep
+        about a core busy (see ``cpu_share``): checked now, over a short window, and every 8
+        tokens of the generation."""
+        import llama_cpp
+
+        ctx = getattr(getattr(llama, "_ctx", None), "ctx", None)
+        if ctx is None or self._settings.n_threads <= 1:  # a stand-in (tests), or 1 thread
+            return
+        advisor = self._advisor
+        if advisor is None or advisor.max_threads != self._settings.n_threads:
+            advisor = self._advisor = ThreadAdvisor(self._settings.n_threads)
+        advisor.others()  # open a fresh window: the time since the last call says little
+        time.sleep(0.1)
+        current = [0]
+
+        def apply() -> None:
+            threads = advisor.advise()
+            if threads != current[0]:
+                llama_cpp.llama_set_n_threads(ctx, threads, threads)
+                current[0] = threads
+
+        apply()
+        run.every_8_tokens = apply
 
     def _arm_prefill_abort(self, llama: Llama, run: _Run) -> None:
         """Let the deadline interrupt prompt evaluation, which no stopping criterion reaches.

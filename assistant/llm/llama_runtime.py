@@ -7,7 +7,6 @@ and the provider (``assistant.llm.embedded``) adopts the loaded model.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -34,11 +33,10 @@ def load_llama(settings: Settings) -> tuple[Llama, float]:
     Raises:
         ModelUnavailable: llama-cpp-python is missing or the file cannot be loaded.
     """
-    # llama.cpp's OpenMP threads spin while they wait. With anything else busy on a
-    # two-core machine (the API's workers, the encoder, a test runner) spinning starves
-    # them: measured 2 -> 9 tokens/s generated under load. Must be set before the OpenMP
-    # runtime loads; an explicit value wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # llama.cpp's OpenMP threads spin briefly while they wait (OpenMP's default): fastest
+    # when the cores are free, ruinous when another process shares one; the provider
+    # drops a thread while other processes keep a core busy (``cpu_share``). An explicit
+    # OMP_WAIT_POLICY (PASSIVE: never spin) still wins.
     try:
         from llama_cpp import Llama
     except ImportError as exc:
