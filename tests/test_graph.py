@@ -217,3 +217,23 @@ def test_critique_does_not_hand_back_the_drafts_empty_advice() -> None:
         "initiative. Replace 'step it up' with a dated next step [1].", draft, "", 1)
     assert text == "The reports point is good. Replace 'step it up' with a dated next step [1]."
     assert dropped == ["repeats vague advice: step it up, show more initiative"]
+
+
+def test_a_markdown_guidance_heading_echoed_after_the_rewrite_is_cut() -> None:
+    from assistant.graph.nodes.rewrite import clean_rewrite
+
+    text = "Priya sent 3 of 5 reports late.\n\n**Guidance:** [1] Specific feedback - [name]"
+    assert clean_rewrite(text) == "Priya sent 3 of 5 reports late."
+    assert clean_rewrite("Priya sent the report.\n## Note: keep it short") == (
+        "Priya sent the report.")
+
+
+def test_verify_puts_a_slot_where_the_rewrite_kept_empty_advice() -> None:
+    from assistant.graph.nodes.verify import replace_exhortations
+    from assistant.placeholder import placeholder_slot
+
+    text, replaced = replace_exhortations("他三月完成了迁移。希望明年再接再厉，多用心。", "zh")
+    assert "再接再厉" not in text and "多用心" not in text and len(replaced) == 2
+    assert placeholder_slot("exhortation", "zh") in text
+    same, none = replace_exhortations("Ana closed 14 tickets in May.", "en")
+    assert same == "Ana closed 14 tickets in May." and none == []

@@ -29,15 +29,18 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     replaceable = [(f.start, f.end) for f in analysis.findings
                    if f.start is not None and f.end is not None and f.kind in REPLACEABLE]
     replaceable += analysis.ignored_spans
+    lang = analysis.message_language
     problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
     if not problems:
-        return {"violation": None}
-    repaired, fixed = repair(state.rewrite, analysis.text, analysis.message_language)
+        text, hollow = replace_exhortations(state.rewrite, lang)
+        return {"rewrite": text, "violation": None, "notes": _replaced(hollow)}
+    repaired, fixed = repair(state.rewrite, analysis.text, lang)
     if fixed and violations(repaired, analysis.text, replaceable=replaceable) is None:
         # Invented details and leftover labels do not need a second generation: they
         # become placeholders for the manager, as in the placeholder rewrite.
+        repaired, hollow = replace_exhortations(repaired, lang)
         return {"rewrite": repaired, "violation": None,
-                "notes": [f"verify: replaced with placeholders: {', '.join(fixed)}"]}
+                "notes": _replaced(fixed + hollow)}
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
     return {
@@ -70,6 +73,29 @@ def repair(rewrite: str, draft: str, lang: str) -> tuple[str, list[str]]:
         last_start = start
         fixed.append(text)
     return rewrite, fixed
+
+
+def replace_exhortations(rewrite: str, lang: str) -> tuple[str, list[str]]:
+    """Put a slot for the wanted behaviour where a rewrite kept the draft's empty advice
+    ("step it up", "再接再厉"), as the placeholder outline does. Returns the text and the
+    phrases replaced."""
+    spans = sorted(((f.start, f.end, f.text or "") for f in analyze(rewrite).findings
+                    if f.kind == "exhortation" and f.start is not None and f.end is not None),
+                   reverse=True)
+    slot = placeholder_slot("exhortation", lang)
+    replaced: list[str] = []
+    last_start = len(rewrite) + 1
+    for start, end, text in spans:
+        if end > last_start:
+            continue
+        rewrite = rewrite[:start] + slot + rewrite[end:]
+        last_start = start
+        replaced.append(text)
+    return rewrite, replaced
+
+
+def _replaced(items: list[str]) -> list[str]:
+    return [f"verify: replaced with placeholders: {', '.join(items)}"] if items else []
 
 
 REPLACEABLE = frozenset({"vague_language", "personality_label", "biased_language", "exhortation",
