@@ -370,18 +370,84 @@ def _entries(name: str) -> list[Entry]:
     path = LEXICON_DIR / name
     if not path.exists():
         return []
-    out = []
-    for raw in _load_yaml(name) or []:
-        out.append(
-            Entry(
-                id=raw["id"],
-                lang=raw.get("lang", "en"),
-                patterns=tuple(re.compile(p, _FLAGS) for p in raw["patterns"]),
-                exclude=tuple(re.compile(p, _FLAGS) for p in raw.get("exclude") or []),
-                meta={k: v for k, v in raw.items() if k not in {"patterns", "exclude"}},
-            )
-        )
+    return [_entry(raw) for raw in _load_yaml(name) or []]
+
+
+_MACRO = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _word_regex(word: str) -> str:
+    """A literal trait word as regex: a hyphen also matches a space or nothing, and a
+    space any run of whitespace ("hot-headed", "hot headed", "hotheaded")."""
+    return re.escape(word).replace("\\-", "[- ]?").replace("\\ ", "\\s+")
+
+
+def _expand(template: str, values: dict[str, str], depth: int = 0) -> str:
+    """Replace ``{{name}}`` placeholders (macros may use macros), failing on unknown names."""
+    if depth > 5:
+        raise ValueError(f"macro nesting too deep in {template[:60]!r}")
+
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in values:
+            raise KeyError(f"unknown placeholder {{{{{key}}}}}")
+        return _expand(values[key], values, depth + 1)
+
+    return _MACRO.sub(sub, template)
+
+
+def expand_trait_classes(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Expand ``traits.yaml`` (word classes x person frames) into personality entries.
+
+    Args:
+        raw: The parsed file: ``macros``, ``frames``, ``thing_frames`` and ``classes``.
+
+    Returns:
+        Entries in the personality.yaml shape (id, lang, polarity, kind, patterns, exclude,
+        plus ``source``), one per class, one pattern per frame and word group.
+    """
+    macros: dict[str, str] = dict(raw.get("macros") or {})
+    frames: dict[str, str] = dict(raw.get("frames") or {})
+    default_thing_frames: list[str] = list(raw.get("thing_frames") or [])
+    out: list[dict[str, Any]] = []
+    for cls in raw.get("classes") or []:
+        as_regex = bool(cls.get("regex"))
+        values = {**macros, "guard": cls.get("guard") or ""}
+        patterns: list[str] = []
+        groups = ((cls.get("words") or [], cls.get("frames") or []),
+                  (cls.get("thing_words") or [], cls.get("thing_frames") or default_thing_frames))
+        for words, frame_names in groups:
+            if not words:
+                continue
+            alts = [w if as_regex else _word_regex(w) for w in words]
+            # Longest first, so "rock star" is tried before "rock".
+            alternation = "|".join(sorted(dict.fromkeys(alts), key=len, reverse=True))
+            for frame_name in frame_names:
+                patterns.append(_expand(frames[frame_name], {**values, "words": alternation}))
+        out.append({
+            "id": cls["id"], "lang": cls.get("lang", "en"),
+            "polarity": cls.get("polarity", "negative"),
+            "kind": "phrase" if as_regex else "adjective",
+            "patterns": patterns, "exclude": list(cls.get("exclude") or []),
+            "source": cls.get("source", ""),
+        })
     return out
+
+
+def _trait_entries(name: str) -> list[Entry]:
+    if not (LEXICON_DIR / name).exists():
+        return []
+    return [_entry(raw) for raw in expand_trait_classes(_load_yaml(name) or {})]
+
+
+def _entry(raw: dict[str, Any]) -> Entry:
+    return Entry(
+        id=raw["id"],
+        lang=raw.get("lang", "en"),
+        patterns=tuple(re.compile(p, _FLAGS) for p in raw["patterns"]),
+        exclude=tuple(re.compile(p, _FLAGS) for p in raw.get("exclude") or []),
+        meta={k: v for k, v in raw.items() if k not in {"patterns", "exclude"}},
+    )
 
 
 @dataclass(frozen=True)
@@ -398,6 +464,6 @@ def load_lexicons() -> Lexicons:
     """Load and compile once per process."""
     return Lexicons(
         cues=CueSet(_load_yaml("cues.yaml")),
-        personality=EntryIndex(_entries("personality.yaml")),
+        personality=EntryIndex(_entries("personality.yaml") + _trait_entries("traits.yaml")),
         bias=EntryIndex(_entries("bias.yaml")),
     )
