@@ -268,7 +268,7 @@ _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
-    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider)\s+|[,;:—-]\s*)$",
+    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz)\s+|[,;:—-]\s*)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
@@ -303,7 +303,7 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     # before the directive describes the past.
     cue = cues.search("directive", t)
     after = cue.start if cue is not None and not imperative else 0
-    actions = [h for h in cues.hits("action_verbs", t)
+    actions = [h for h in cues.hits("action_verbs", t) + cues.hits("action_verbs_3p", t)
                if h.start >= after and _verb_in_slot(t, h)]
     if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
