@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.analyzer.lexicon import Entry, EntryIndex, _top_level_items, load_lexicons
+from assistant.analyzer.lexicon import (
+    _FLAGS,
+    LEXICON_DIR,
+    Entry,
+    EntryIndex,
+    _top_level_items,
+    compile_with_tree,
+    expand_trait_classes,
+    load_lexicons,
+)
 
 DATASETS = Path(__file__).parent.parent / "evals" / "datasets"
 
@@ -40,6 +49,42 @@ def test_index_finds_what_brute_force_finds(name: str) -> None:
         # start, the part every rule downstream relies on.
         got = {(e.id, h.start) for e, h in index.find(text)}
         assert got == _brute_force(index.entries, text), text
+
+
+# Mixed scripts, mid-word hits, apostrophes and names: the positions the index skips.
+_TRICKY = [
+    "他很lazy，她是个很 organised 的人，也是个team player。",
+    "Sam's very curt; she's a know-it-all and a bit of a diva, but 小王很靠谱。",
+    "Unkindness isn't the issue: the uncooperative vendor's API was flaky.",
+    "老同志做事踏实，年轻人有冲劲，女孩子心细。She is vain-glorious? No: vain.",
+    "I find him standoffish, and he is known for being hot-headed (3 May).",
+]
+
+
+@pytest.mark.parametrize("name", ["personality", "bias"])
+def test_index_skipping_positions_finds_what_brute_force_finds(name: str) -> None:
+    index: EntryIndex = getattr(load_lexicons(), name)
+    for text in _TRICKY:
+        got = {(e.id, h.start) for e, h in index.find(text)}
+        assert got == _brute_force(index.entries, text), text
+
+
+def test_compile_with_tree_equals_re_compile() -> None:
+    """The loader parses each pattern once and keeps the tree; the compiled pattern must be
+    exactly what re.compile gives."""
+    import yaml
+
+    sources = []
+    for name in ("personality.yaml", "bias.yaml"):
+        with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
+            sources += [p for e in yaml.safe_load(fh) for p in e["patterns"]]
+    with (LEXICON_DIR / "traits.yaml").open(encoding="utf-8") as fh:
+        sources += [p for e in expand_trait_classes(yaml.safe_load(fh)) for p in e["patterns"]]
+    assert len(sources) > 1000
+    for source in sources[::7]:
+        pattern, tree = compile_with_tree(source)
+        assert pattern == re.compile(source, _FLAGS), source[:80]
+        assert tree is not None
 
 
 @pytest.mark.parametrize(

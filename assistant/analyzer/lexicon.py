@@ -7,11 +7,14 @@ and are found with one union regex per file, then attributed to the entry that m
 
 from __future__ import annotations
 
+import _sre
+import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from re import _compiler as _sre_compiler  # type: ignore[attr-defined]
 from re import _constants as _C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -131,6 +134,9 @@ def _starts_at_word(items: list[Any]) -> bool:
     return False
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+"""Lower-case ASCII word characters: a word starts where one follows a non-word one."""
+
 _Step = tuple["re.Pattern[str] | None", list[tuple[Entry, "re.Pattern[str]"]]]
 """A guard (or None) and the patterns tried behind it."""
 
@@ -143,15 +149,21 @@ class EntryIndex:
     and tried only at positions holding such a character.
     """
 
-    def __init__(self, entries: list[Entry]) -> None:
+    def __init__(self, entries: list[Entry], trees: dict[int, Any] | None = None) -> None:
+        """Index ``entries``; ``trees`` maps ``id(pattern)`` to its parse tree where the
+        loader already has one (parsing ~800 long patterns twice was a third of start-up)."""
         self.entries = entries
+        trees = trees or {}
         # Buckets keyed by the pattern's possible 1- or 2-character prefixes, separately for
         # patterns that can only start at a word start (leading \b or letter guard).
         self._buckets: dict[tuple[bool, str], list[tuple[Entry, re.Pattern[str]]]] = {}
         self._anywhere: list[tuple[Entry, re.Pattern[str]]] = []
         for entry in entries:
             for pattern in entry.patterns:
-                parsed = list(_parser.parse(pattern.pattern, pattern.flags))
+                tree = trees.get(id(pattern))
+                if tree is None:
+                    tree = _parser.parse(pattern.pattern, pattern.flags)
+                parsed = list(tree)
                 keys = _prefixes(parsed, 2)
                 if keys is None or len(keys) > 120:
                     keys = _prefixes(parsed, 1)
@@ -166,6 +178,14 @@ class EntryIndex:
         # skipping its ~40 patterns where it fails, is most of the analyzer's speed.
         self._guards = _shared_prefix_guards([p for e in entries for p in e.patterns])
         self._plans: dict[tuple[bool, str, str], list[_Step]] = {}
+        # Positions worth visiting: word starts, and characters some non-word-start pattern
+        # can begin with. Every other position has an empty plan, and stepping over them
+        # in Python was most of the time spent here.
+        inner = sorted({key[0] for (at_word, key) in self._buckets if not at_word})
+        alternatives = [r"(?<![a-z0-9_])[a-z0-9_]"]
+        if inner:
+            alternatives.append("[" + "".join(re.escape(c) for c in inner) + "]")
+        self._scan = re.compile("|".join(alternatives))
 
     def find(self, text: str) -> Iterator[tuple[Entry, Hit]]:
         """Yield (entry, hit) for the first match of every entry inside ``text``."""
@@ -179,11 +199,11 @@ class EntryIndex:
         if len(low) != len(text):  # a few characters change length when lowered
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         plans = self._plans
-        prev_word = False
-        for pos, ch in enumerate(low):
-            word = ch.isascii() and (ch.isalnum() or ch == "_")
-            key = (word and not prev_word, ch, low[pos:pos + 2])
-            prev_word = word
+        for m in self._scan.finditer(low):
+            pos = m.start()
+            ch = low[pos]
+            starts = ch in _WORD_CHARS and (pos == 0 or low[pos - 1] not in _WORD_CHARS)
+            key = (starts, ch, low[pos:pos + 2])
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = self._plan(*key)
@@ -366,11 +386,11 @@ def _load_yaml(name: str) -> Any:
         return yaml.load(fh, Loader=_YAML_LOADER)
 
 
-def _entries(name: str) -> list[Entry]:
+def _entries(name: str, trees: dict[int, Any] | None = None) -> list[Entry]:
     path = LEXICON_DIR / name
     if not path.exists():
         return []
-    return [_entry(raw) for raw in _load_yaml(name) or []]
+    return [_entry(raw, trees) for raw in _load_yaml(name) or []]
 
 
 _MACRO = re.compile(r"\{\{(\w+)\}\}")
@@ -434,17 +454,47 @@ def expand_trait_classes(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _trait_entries(name: str) -> list[Entry]:
+def _trait_entries(name: str, trees: dict[int, Any] | None = None) -> list[Entry]:
     if not (LEXICON_DIR / name).exists():
         return []
-    return [_entry(raw) for raw in expand_trait_classes(_load_yaml(name) or {})]
+    return [_entry(raw, trees) for raw in expand_trait_classes(_load_yaml(name) or {})]
 
 
-def _entry(raw: dict[str, Any]) -> Entry:
+def compile_with_tree(source: str, flags: int = _FLAGS) -> tuple[re.Pattern[str], Any]:
+    """Compile a regex and return its parse tree as well, parsing it only once.
+
+    Does what ``re.compile`` does (``re._compiler.compile``) but keeps the tree for
+    :class:`EntryIndex`. Falls back to ``re.compile`` plus a second parse if the private
+    API differs. The result equals ``re.compile(source, flags)`` (tested).
+    """
+    flags = int(flags)  # as re.compile does: RegexFlag arithmetic in the compiler is slow
+    tree = _parser.parse(source, flags)
+    try:
+        code = _sre_compiler._code(tree, flags)
+        state = tree.state
+        indexgroup: list[str | None] = [None] * state.groups
+        for name, index in state.groupdict.items():
+            indexgroup[index] = name
+        pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
+                                                state.groups - 1, state.groupdict,
+                                                tuple(indexgroup))
+    except (AttributeError, TypeError):  # pragma: no cover - another Python's internals
+        pattern = re.compile(source, flags)
+        tree = _parser.parse(source, flags)
+    return pattern, tree
+
+
+def _entry(raw: dict[str, Any], trees: dict[int, Any] | None = None) -> Entry:
+    patterns = []
+    for source in raw["patterns"]:
+        pattern, tree = compile_with_tree(source)
+        patterns.append(pattern)
+        if trees is not None:
+            trees[id(pattern)] = tree
     return Entry(
         id=raw["id"],
         lang=raw.get("lang", "en"),
-        patterns=tuple(re.compile(p, _FLAGS) for p in raw["patterns"]),
+        patterns=tuple(patterns),
         exclude=tuple(re.compile(p, _FLAGS) for p in raw.get("exclude") or []),
         meta={k: v for k, v in raw.items() if k not in {"patterns", "exclude"}},
     )
@@ -462,8 +512,20 @@ class Lexicons:
 @lru_cache(maxsize=1)
 def load_lexicons() -> Lexicons:
     """Load and compile once per process."""
-    return Lexicons(
-        cues=CueSet(_load_yaml("cues.yaml")),
-        personality=EntryIndex(_entries("personality.yaml") + _trait_entries("traits.yaml")),
-        bias=EntryIndex(_entries("bias.yaml")),
-    )
+    # Compiling builds millions of short-lived parser objects; the cyclic collector would
+    # rescan them all many times over (a third of the load time), and none form cycles
+    # that outlive the load.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        trees: dict[int, Any] = {}  # parse trees, used by the indexes and then dropped
+        personality = _entries("personality.yaml", trees) + _trait_entries("traits.yaml", trees)
+        bias = _entries("bias.yaml", trees)
+        return Lexicons(
+            cues=CueSet(_load_yaml("cues.yaml")),
+            personality=EntryIndex(personality, trees),
+            bias=EntryIndex(bias, trees),
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
