@@ -83,6 +83,27 @@ _NOT_A_GAP = re.compile(
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
 )
+_JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
+_FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
+                      re.IGNORECASE | re.ASCII)
+# Work taken away from the employee is the manager's decision, not a step for them.
+_TAKEN_AWAY = re.compile(
+    r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
+    r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+# "I suggest she joins", "Next step: Ben writes up": a third-person verb needs its subject.
+_SUBJECT_SLOT = re.compile(r"(?:\b(?:he|she|they)|(?-i:\b[A-Z][a-z]+))\s+(?:also\s+|then\s+|now\s+)?$",
+                           re.IGNORECASE | re.ASCII)
+
+
+def _spaces(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
 _STOP_VERB = re.compile(
     r"^\s*(please\s+|kindly\s+)?(stop|don't|do not|never|quit|avoid|no more)\b|^\s*(请)?(不要|别|不能|禁止|杜绝)",
     re.I | re.ASCII,
@@ -91,7 +112,8 @@ _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?)\b"
-    r"|(从未|从没|没有|无|零|未)(出现|发生)?(过)?(任何)?(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
+    r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
+    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -200,7 +222,14 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             low,
         )
         clause.growth = True
-        clause.strength = False if negated_positive else positive.start < growth.start - 25
+        # Praise and criticism set side by side ("执行力强，沟通能力有待提高", "Good
+        # associate, bit arrogant") are two evaluations, however short the praise.
+        # A wish for more ("希望再接再厉，更上一层楼") is an exhortation, not a criticism.
+        juxtaposed = (positive.end <= growth.start
+                      and bool(_JUXTAPOSED.search(t, positive.end, growth.start))
+                      and not any(h.start >= positive.end for h in clause.exhortation))
+        clause.strength = False if negated_positive else (
+            juxtaposed or positive.start < growth.start - 25)
     elif growth:
         clause.growth = True
     elif positive:
@@ -218,8 +247,8 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         clause.topic = content_topic(t, cues, ("growth", "vague", "positive", "directive"))
         clause.growth_named = bool(clause.topic)
 
-    # Future / next step.
-    directive = cues.search("directive", t)
+    # Future / next step. "Kindly note" and "please find" are politeness formulas.
+    directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues)
     clause.future = bool(directive) or imperative
     if clause.future:
@@ -268,7 +297,8 @@ _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
-    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz)\s+|[,;:—-]\s*)$",
+    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
+    r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow)\s+|[,;:—-]\s*)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
@@ -281,7 +311,7 @@ _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|h
                           re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
-    r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+月(\d+(日|号))?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
+    r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
 )
 
@@ -301,10 +331,15 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     t = clause.text
     # Only what follows the directive counts: in "完成了对账，下个月继续努力" the verb
     # before the directive describes the past.
-    cue = cues.search("directive", t)
+    cue = cues.search("directive", _FORMULA.sub(_spaces, t))
     after = cue.start if cue is not None and not imperative else 0
-    actions = [h for h in cues.hits("action_verbs", t) + cues.hits("action_verbs_3p", t)
-               if h.start >= after and _verb_in_slot(t, h)]
+    # "keep up the good work" is an exhortation: its verb is no action.
+    exhorted = [(h.start, h.end) for h in clause.exhortation]
+    third_person = [h for h in cues.hits("action_verbs_3p", t)
+                    if _SUBJECT_SLOT.search(t[max(0, h.start - 30):h.start])]
+    actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)] + third_person
+    actions = [h for h in actions
+               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)]
     if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
         # slot and a concrete object is a step.
@@ -312,6 +347,8 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if not actions:
         return False, 0
     if _STOP_VERB.search(t) and not re.search(r"\b(instead|rather)\b|而是|改为|换成", t, re.I | re.ASCII):
+        return False, 0
+    if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
     exhort_only = bool(clause.exhortation) and not topic
