@@ -83,7 +83,8 @@ _NOT_A_GAP = re.compile(
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
 )
-_JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
+JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
+"""Separators between two evaluations set side by side in one clause."""
 _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
                       re.IGNORECASE | re.ASCII)
 # Work taken away from the employee is the manager's decision, not a step for them.
@@ -96,8 +97,10 @@ _TAKEN_AWAY = re.compile(
 
 
 # "I suggest she joins", "Next step: Ben writes up": a third-person verb needs its subject.
-_SUBJECT_SLOT = re.compile(r"(?:\b(?:he|she|they)|(?-i:\b[A-Z][a-z]+))\s+(?:also\s+|then\s+|now\s+)?$",
-                           re.IGNORECASE | re.ASCII)
+_SUBJECT_SLOT = re.compile(
+    r"(?:\b(?:he|she|they)|(?-i:\b[A-Z][a-z]+))\s+(?:also\s+|then\s+|now\s+)?$",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def _spaces(m: re.Match[str]) -> str:
@@ -226,7 +229,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         # associate, bit arrogant") are two evaluations, however short the praise.
         # A wish for more ("希望再接再厉，更上一层楼") is an exhortation, not a criticism.
         juxtaposed = (positive.end <= growth.start
-                      and bool(_JUXTAPOSED.search(t, positive.end, growth.start))
+                      and bool(JUXTAPOSED.search(t, positive.end, growth.start))
                       and not any(h.start >= positive.end for h in clause.exhortation))
         clause.strength = False if negated_positive else (
             juxtaposed or positive.start < growth.start - 25)
@@ -255,7 +258,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
 
     # Evidence about what actually happened.
-    clause.evidence = _evidence(clause, cues)
+    clause.evidence = evidence_score(clause, cues)
     clause.specific = clause.evidence >= 3
     return clause
 
@@ -268,7 +271,7 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
         joined = Clause(" ".join(c.text for c in past), past[0].start, past[-1].end)
         joined.vague = [h for c in past for h in c.vague]
         joined.impact = any(c.impact for c in past)
-        score = _evidence(joined, cues)
+        score = evidence_score(joined, cues)
         if score >= 3:
             best = max(past, key=lambda c: c.evidence)
             best.evidence = score
@@ -377,7 +380,8 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     return True, min(quality, 100)
 
 
-def _evidence(clause: Clause, cues: CueSet) -> int:
+def evidence_score(clause: Clause, cues: CueSet) -> int:
+    """How much the clause tells about what actually happened (>= 3: specific)."""
     t = clause.text
     done = cues.hits("done_verbs", t)
     vague_spans = [(h.start, h.end) for h in clause.vague]
