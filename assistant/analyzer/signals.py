@@ -30,6 +30,7 @@ _NAME_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|主管|老师|师傅|姐|哥|同学|同志)"
     r"|[他她你我其它]们?|该同志|同事们?|员工|大家"
 )
+_ZH_SKILL = re.compile(r"[\u4e00-\u9fff]{2}(?:能力|技能|技巧|意识|水平|素养)")
 _FUNCTION_ZH = re.compile(
     r"进一步|一些|有些|地方|方面|比如|例如|因为|所以|如果|虽然|但是|并且|而且|已经|一直|非常|特别|比较|"
     r"稍微|有点|一下|今年|本年度|时候|当中|其中|以及|或者|还是|自己|可以|应该|需要|能够|这个|那个|这些|"
@@ -194,11 +195,14 @@ def content_topic(text: str, cues: CueSet, remove: tuple[str, ...]) -> str:
         hits.extend(cues.hits(name, text))
     rest = _blank(text, hits)
     words = [w for w in _WORD.findall(rest) if w.lower() not in _STOP_EN and len(w) > 2]
+    # A skill noun ("沟通能力", "安全意识") names an area even when its verb part alone
+    # ("沟通") would be a vague exhortation, as "communication" does in English.
+    skills = _ZH_SKILL.findall(rest)
     zh = _NAME_ZH.sub(" ", rest)
     zh = _VAGUE_VERBS_ZH.sub(" ", zh)
     zh = _FUNCTION_ZH.sub(" ", zh)
     zh_runs = re.findall(r"[\u4e00-\u9fff]{2,}", zh)
-    return " ".join(words + zh_runs)
+    return " ".join(words + zh_runs + skills)
 
 
 def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
