@@ -74,7 +74,8 @@ CASES: list[tuple[str, dict[str, bool], bool]] = [
     ("Strengths: clear status updates to finance.\nAreas for growth: estimating migrations.",
      {B: True}, False),
     ("Strengths\n- Set up the shared rota that cut no-shows from 15% to 6%\n"
-     "Areas for growth\n- 9 volunteer checks expired without follow-up", {B: True, A: False}, False),
+     "Areas for growth\n- 9 volunteer checks expired without follow-up",
+     {B: True, A: False}, False),
     ("优点：学习能力强。\n待提升：跨部门沟通。", {B: True}, False),
     # Praise and criticism side by side are both counted.
     ("学习能力强，表达能力还需要加强。", {B: True}, False),
