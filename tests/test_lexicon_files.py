@@ -302,6 +302,9 @@ NEUTRAL = [
     "她负责女性员工关爱项目。",
     "He is a machine learning engineer on the search team.",
     "Patient is stable after the transfusion.",
+    "Her medication-round documentation is excellent.",
+    "She is expecting a reply from legal by Friday.",
+    "He settled down to work on the backlog after lunch.",
 ]
 
 
@@ -368,6 +371,13 @@ BIAS_EXPECTED = [
     ("年轻人做事不靠谱。", {"age.zh_young"}),
     ("老周是老油条了，能推就推。", {"age.zh_old_hand_labels"}),
     ("她是东北人，说话直。", {"nationality.zh_regional"}),
+    ("She is expecting, so keep her off the launch.", {"family.pregnancy"}),
+    ("He'll probably want to settle down soon.", {"family.plans_family"}),
+    ("He keeps the sabbath, so Fridays are short.", {"religion.practice"}),
+    ("He is long in the tooth for this role.", {"age.past_prime"}),
+    ("She is on medication, which explains the dip.", {"disability.diagnosis_label"}),
+    ("He is a leader of colour on the team.", {"race_ethnicity.minority"}),
+    ("Typical snowflake, can't take criticism.", {"age.generations"}),
 ]
 
 
