@@ -514,6 +514,13 @@ TRAIT_EXPECTED = [
     ("She keeps a cool head under pressure.", "en.trait_idioms_positive"),
     ("You really have an eye for layout.", "en.trait_idioms_positive"),
     ("As a person, he is lovely.", "en.trait_person_frame"),
+    ("Jen has a tendency to be negative.", "en.trait_neuroticism"),
+    ("Max is too direct with clients.", "en.trait_idioms_negative"),
+    ("Sam panics under pressure.", "en.trait_idioms_negative"),
+    ("Zoe has checked out.", "en.trait_idioms_negative"),
+    ("Dan has integrity.", "en.trait_idioms_positive"),
+    ("Ana is calm and warm with patients.", "en.trait_extraversion_positive"),
+    ("Jack is eager to learn.", "en.trait_extraversion_positive"),
 ]
 
 
@@ -546,6 +553,11 @@ TRAIT_NEUTRAL = [
     "She is a natural language processing specialist.",
     "The tone of the email was curt.",
     "Customers said they like the new menu.",
+    "Jenkins is flaky on ARM runners.",
+    "Accuracy is inconsistent across sites.",
+    "Kubernetes is demanding on small teams.",
+    "The data has integrity checks on every load.",
+    "She is keen to know the results by Friday.",
 ]
 
 

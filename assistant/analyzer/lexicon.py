@@ -433,17 +433,20 @@ def expand_trait_classes(raw: dict[str, Any]) -> list[dict[str, Any]]:
     for cls in raw.get("classes") or []:
         as_regex = bool(cls.get("regex"))
         values = {**macros, "guard": cls.get("guard") or ""}
-        patterns: list[str] = []
         groups = ((cls.get("words") or [], cls.get("frames") or []),
                   (cls.get("thing_words") or [], cls.get("thing_frames") or default_thing_frames))
+        # One pattern per frame, holding every word of the class that the frame applies to
+        # (fewer, longer patterns: the shared subject prefix is parsed once per frame).
+        by_frame: dict[str, list[str]] = {}
         for words, frame_names in groups:
-            if not words:
-                continue
             alts = [w if as_regex else _word_regex(w) for w in words]
+            for frame_name in frame_names if alts else []:
+                by_frame.setdefault(frame_name, []).extend(alts)
+        patterns: list[str] = []
+        for frame_name, alts in by_frame.items():
             # Longest first, so "rock star" is tried before "rock".
             alternation = "|".join(sorted(dict.fromkeys(alts), key=len, reverse=True))
-            for frame_name in frame_names:
-                patterns.append(_expand(frames[frame_name], {**values, "words": alternation}))
+            patterns.append(_expand(frames[frame_name], {**values, "words": alternation}))
         out.append({
             "id": cls["id"], "lang": cls.get("lang", "en"),
             "polarity": cls.get("polarity", "negative"),
