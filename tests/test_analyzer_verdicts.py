@@ -86,6 +86,14 @@ CASES: list[tuple[str, dict[str, bool], bool]] = [
     ("Great year. His replies to the public are sometimes too technical.", {B: True}, False),
     ("Solid quarter. Her research output was lower than expected.", {B: True}, False),
     ("- Good with customers\n- Could speak up more in team meetings", {B: True}, False),
+    # Slips with a frequency adverb, standing issues and learning curves name the area.
+    ("Good quarter overall. She tends to overcommit on sprint scope.", {B: True}, False),
+    ("Strong sales year. Punctuality has been an issue since March.", {B: True}, False),
+    ("Solid. No concerns.", {B: False}, False),
+    # Impact and recognition phrasings are strengths.
+    ("He made a real difference to the night shift. His handovers are still a bit light.",
+     {B: True}, False),
+    ("Her checklist is now used by every ward. She rarely delegates.", {B: True}, False),
     # Steps: fronted time adverbials, passive directives, third-person plans, template labels.
     ("From March, run the smoke tests before each release.", {A: True}, False),
     ("He is asked to complete the plain-English course before the March review.",

@@ -26,6 +26,25 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_EN = frozenset(
     ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level"]
 )
+# Words of a growth cue that name no area ("needs to improve", "could do better").
+_GROWTH_FRAME_WORDS = frozenset(
+    [
+        "improve", "improving", "improved", "improvement", "improvements", "work", "working",
+        "better", "more", "less", "tends", "tend", "needs", "need", "needed", "should",
+        "could", "would", "might", "must", "get", "gets", "getting", "try", "trying", "harder",
+        "faster", "grow", "growing", "growth", "develop", "developing", "development", "area",
+        "areas", "room", "opportunity", "opportunities", "sometimes", "often", "occasionally",
+        "frequently", "regularly", "repeatedly", "still", "too", "much", "keep", "keeps",
+        "step", "steps", "focus", "attention", "effort", "bit", "little", "lot", "struggle",
+        "struggles", "struggled", "struggling", "enough", "further", "polish", "polishing",
+        "tightening", "practice", "support", "help", "attention", "supervision", "reminding",
+        "chasing", "prompting", "second", "pair", "eyes", "quite", "rather", "somewhat",
+        "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
+        "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
+        "thing", "things", "challenge", "challenges",
+    ]
+)
+_NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
 _NAME_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|主管|老师|师傅|姐|哥|同学|同志)"
     r"|[他她你我其它]们?|该同志|同事们?|员工|大家"
@@ -115,7 +134,7 @@ _STOP_VERB = re.compile(
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
-    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?)\b"
+    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
     re.IGNORECASE | re.ASCII,
@@ -252,6 +271,11 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.strength = True
     if clause.growth:
         clause.topic = content_topic(t, cues, ("growth", "vague", "positive", "directive"))
+        if not clause.topic and growth is not None:
+            # The cue itself may carry the area: "tends to overcommit", "should delegate more".
+            clause.topic = " ".join(
+                w for w in _WORD.findall(growth.text)
+                if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
         clause.growth_named = bool(clause.topic)
 
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
