@@ -101,6 +101,12 @@ CASES: list[tuple[str, dict[str, bool], bool]] = [
     ("I suggest he attends the negotiation course in May.", {A: True}, False),
     ("Next: document the deploy checklist in the wiki by 30 June.", {A: True}, False),
     ("下个 sprint 之前把 API doc 补齐，写完找 Lisa review。", {A: True}, False),
+    ("Your goal for H2 is to run two customer workshops.", {A: True}, False),
+    ("He'll shadow Maria on the next two audits.", {A: True}, False),
+    ("My ask: post release notes before each deploy.", {A: True}, False),
+    ("Over the next quarter, he will take ownership of the release checklist.", {A: True}, False),
+    ("In Q1, run the retro for the platform team.", {A: True}, False),
+    ("In Q1, led the retro for the platform team and cut its length by half.", {A: False}, False),
     # Not steps: exhortations, politeness formulas, work taken away from the employee.
     ("Goals: keep improving.", {A: False}, False),
     ("Kindly note the backlog of 230 invoices was cleared by 28 September.", {A: False}, False),

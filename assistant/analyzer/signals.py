@@ -103,6 +103,11 @@ _NOT_A_GAP = re.compile(
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
 )
+# Exhortations to carry on or to stop ("keep up the good work", "needs to stop slacking")
+# hold no action; "take ownership of the release checklist" does.
+_KEEP_GOING = re.compile(
+    r"(keep|continue|stay|carry on|must|has to|have to|needs? to|should|this|it|that|don\x27t|"
+    r"do not|never)\b", re.IGNORECASE | re.ASCII)
 JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
 """Separators between two evaluations set side by side in one clause."""
 _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
@@ -329,7 +334,8 @@ _VERB_SLOT_EN = re.compile(
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
-    r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow)\s+|[,;:—-]\s*)$",
+    r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
+    r"you\x27ll|going to|be)\s+|[,;:—-]\s*)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
@@ -365,7 +371,7 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     cue = cues.search("directive", _FORMULA.sub(_spaces, t))
     after = cue.start if cue is not None and not imperative else 0
     # "keep up the good work" is an exhortation: its verb is no action.
-    exhorted = [(h.start, h.end) for h in clause.exhortation]
+    exhorted = [(h.start, h.end) for h in clause.exhortation if _KEEP_GOING.match(h.text)]
     third_person = [h for h in cues.hits("action_verbs_3p", t)
                     if _SUBJECT_SLOT.search(t[max(0, h.start - 30):h.start])]
     actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)] + third_person
