@@ -305,6 +305,7 @@ NEUTRAL = [
     "Her medication-round documentation is excellent.",
     "She is expecting a reply from legal by Friday.",
     "He settled down to work on the backlog after lunch.",
+    "We use the bro library for parsing.",
 ]
 
 
@@ -378,6 +379,9 @@ BIAS_EXPECTED = [
     ("She is on medication, which explains the dip.", {"disability.diagnosis_label"}),
     ("He is a leader of colour on the team.", {"race_ethnicity.minority"}),
     ("Typical snowflake, can't take criticism.", {"age.generations"}),
+    ("She's no spring chicken.", {"age.past_prime"}),
+    ("He is a bright young man.", {"age.past_prime"}),
+    ("He is such a bro.", {"gender.gendered_types"}),
 ]
 
 
@@ -521,6 +525,9 @@ TRAIT_EXPECTED = [
     ("Dan has integrity.", "en.trait_idioms_positive"),
     ("Ana is calm and warm with patients.", "en.trait_extraversion_positive"),
     ("Jack is eager to learn.", "en.trait_extraversion_positive"),
+    ("He is always willing to pitch in.", "en.trait_idioms_positive"),
+    ("Nadia is a top performer.", "en.trait_idioms_positive"),
+    ("He is out of his depth in the role.", "en.trait_idioms_negative"),
 ]
 
 
@@ -558,6 +565,8 @@ TRAIT_NEUTRAL = [
     "Kubernetes is demanding on small teams.",
     "The data has integrity checks on every load.",
     "She is keen to know the results by Friday.",
+    "He is excellent at negotiating renewals.",
+    "The report is excellent.",
 ]
 
 
