@@ -300,6 +300,9 @@ NEUTRAL = [
     "She ran the parental leave policy review.",
     "上海人口在五年里增长了3%。",
     "她负责女性员工关爱项目。",
+    "小组很乐观地估计了工期，结果延误了两周。",
+    "技术方案比较成熟，下周上线。",
+    "老板对下季度比较乐观。",
     "He is a machine learning engineer on the search team.",
     "Patient is stable after the transfusion.",
     "Her medication-round documentation is excellent.",
@@ -436,6 +439,9 @@ PERSONALITY_EXPECTED = [
     ("他人挺好的。", {"zh.character_good"}),
     ("Brian 技术没问题, 就是 EQ 低。", {"zh.eq_low"}),
     ("可能心思不在工作上了。", {"zh.mind_elsewhere"}),
+    ("小刘很干练，就是有点书呆子气。", {"zh.trait_more_positive", "zh.trait_more_negative"}),
+    ("王姐为人很随和。", {"zh.trait_markers_positive"}),
+    ("小周比较呆板。", {"zh.trait_more_negative"}),
 ]
 
 
