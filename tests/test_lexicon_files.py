@@ -303,6 +303,8 @@ NEUTRAL = [
     "小组很乐观地估计了工期，结果延误了两周。",
     "技术方案比较成熟，下周上线。",
     "老板对下季度比较乐观。",
+    "她负责生理期假期政策的宣导。",
+    "这个阿姨的客户给了好评。",
     "He is a machine learning engineer on the search team.",
     "Patient is stable after the transfusion.",
     "Her medication-round documentation is excellent.",
@@ -385,6 +387,10 @@ BIAS_EXPECTED = [
     ("She's no spring chicken.", {"age.past_prime"}),
     ("He is a bright young man.", {"age.past_prime"}),
     ("He is such a bro.", {"gender.gendered_types"}),
+    ("她到了更年期，脾气大。", {"gender.zh_qingxuhua"}),
+    ("他们是丁克，可以多安排加班。", {"family.zh_marital"}),
+    ("他都五十了还在当专员。", {"age.zh_35"}),
+    ("他是乡巴佬，不懂规矩。", {"nationality.zh_waidi"}),
 ]
 
 
