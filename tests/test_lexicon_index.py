@@ -15,6 +15,7 @@ from assistant.analyzer.lexicon import (
     Entry,
     EntryIndex,
     _top_level_items,
+    _union_source,
     compile_with_tree,
     expand_trait_classes,
     load_lexicons,
@@ -114,3 +115,19 @@ def test_script_specific_cue_regexes_find_what_the_full_ones_find() -> None:
             expected = [(m.start(), m.group()) for m in full.finditer(text) if m.end() > m.start()]
             cues._memo.clear()
             assert [(h.start, h.text) for h in cues.hits(name, text)] == expected, (name, text)
+
+
+def test_hoisted_word_boundary_union_finds_the_same() -> None:
+    """Cue unions hoist a shared leading \\b; the hits must be those of the plain union."""
+    import yaml
+
+    with (LEXICON_DIR / "cues.yaml").open(encoding="utf-8") as fh:
+        cues = yaml.safe_load(fh)
+    texts = _texts() + _TRICKY
+    for name, by_lang in cues.items():
+        patterns = [p for lang in ("en", "zh") for p in by_lang.get(lang) or []]
+        plain = re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", _FLAGS)
+        hoisted = re.compile(_union_source(patterns), _FLAGS)
+        for text in texts:
+            assert [m.span() for m in plain.finditer(text)] == \
+                [m.span() for m in hoisted.finditer(text)], (name, text)
