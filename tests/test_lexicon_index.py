@@ -16,6 +16,7 @@ from assistant.analyzer.lexicon import (
     EntryIndex,
     _top_level_items,
     _union_source,
+    compile_factored,
     compile_with_tree,
     expand_trait_classes,
     load_lexicons,
@@ -118,7 +119,8 @@ def test_script_specific_cue_regexes_find_what_the_full_ones_find() -> None:
 
 
 def test_hoisted_word_boundary_union_finds_the_same() -> None:
-    """Cue unions hoist a shared leading \\b; the hits must be those of the plain union."""
+    """Cue unions hoist a shared leading \\b and are compiled factored; the hits must be
+    those of the plain union."""
     import yaml
 
     with (LEXICON_DIR / "cues.yaml").open(encoding="utf-8") as fh:
@@ -127,7 +129,22 @@ def test_hoisted_word_boundary_union_finds_the_same() -> None:
     for name, by_lang in cues.items():
         patterns = [p for lang in ("en", "zh") for p in by_lang.get(lang) or []]
         plain = re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", _FLAGS)
-        hoisted = re.compile(_union_source(patterns), _FLAGS)
+        hoisted = compile_factored(_union_source(patterns))
         for text in texts:
             assert [m.span() for m in plain.finditer(text)] == \
                 [m.span() for m in hoisted.finditer(text)], (name, text)
+
+
+def test_factored_alternation_keeps_order_and_case() -> None:
+    """Factoring regroups literal-first alternatives; order and case folding must hold."""
+    cases = [
+        (r"ab|A|ac", ["ac", "AC", "ab"]),  # 'A' and 'a' fold together: left in order
+        (r"\b(attend|add|ask|a)\b", ["add it", "ask", "a", "attendance", "ADD"]),
+        (r"(?-i:Ab|ab|aB)", ["ab", "Ab", "aB", "AB"]),
+        (r"x(yz|y|yzz)", ["xyzz", "xy", "xyz"]),
+    ]
+    for source, texts in cases:
+        plain, factored = re.compile(source, _FLAGS), compile_factored(source)
+        for text in texts:
+            assert [m.span() for m in plain.finditer(text)] == \
+                [m.span() for m in factored.finditer(text)], (source, text)
