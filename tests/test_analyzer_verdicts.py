@@ -67,6 +67,55 @@ CASES: list[tuple[str, dict[str, bool], bool]] = [
     ("年轻化产品线7月上市，首月销量4万台。", {F: True}, False),
     ("The client is high-maintenance, and he handled 40 change requests without a slip.",
      {F: True}, False),
+    # Trait words from the Big-Five inventories in person frames label; about things they do not.
+    ("I find her standoffish, though her audit files are clean.", {F: False}, False),
+    ("The market was volatile, so Ana hedged the June orders.", {F: True}, False),
+    # Review templates name strengths and areas; headings set what the lines under them are.
+    ("Strengths: clear status updates to finance.\nAreas for growth: estimating migrations.",
+     {B: True}, False),
+    ("Strengths\n- Set up the shared rota that cut no-shows from 15% to 6%\n"
+     "Areas for growth\n- 9 volunteer checks expired without follow-up",
+     {B: True, A: False}, False),
+    ("优点：学习能力强。\n待提升：跨部门沟通。", {B: True}, False),
+    # Praise and criticism side by side are both counted.
+    ("学习能力强，表达能力还需要加强。", {B: True}, False),
+    ("动手能力强，安全意识有待提高。", {B: True}, False),
+    ("Good analyst, knows the domain, a bit condescending with the interns.",
+     {B: True, F: False}, False),
+    # Excess, shortfall and "could ... more" constructions name an area.
+    ("Great year. His replies to the public are sometimes too technical.", {B: True}, False),
+    ("Solid quarter. Her research output was lower than expected.", {B: True}, False),
+    ("- Good with customers\n- Could speak up more in team meetings", {B: True}, False),
+    # Slips with a frequency adverb, standing issues and learning curves name the area.
+    ("Good quarter overall. She tends to overcommit on sprint scope.", {B: True}, False),
+    ("Strong sales year. Punctuality has been an issue since March.", {B: True}, False),
+    ("Solid. No concerns.", {B: False}, False),
+    # Impact and recognition phrasings are strengths.
+    ("He made a real difference to the night shift. His handovers are still a bit light.",
+     {B: True}, False),
+    ("Her checklist is now used by every ward. She rarely delegates.", {B: True}, False),
+    # Steps: fronted time adverbials, passive directives, third-person plans, template labels.
+    ("From March, run the smoke tests before each release.", {A: True}, False),
+    ("He is asked to complete the plain-English course before the March review.",
+     {A: True}, False),
+    ("I suggest he attends the negotiation course in May.", {A: True}, False),
+    ("Next: document the deploy checklist in the wiki by 30 June.", {A: True}, False),
+    ("下个 sprint 之前把 API doc 补齐，写完找 Lisa review。", {A: True}, False),
+    ("Your goal for H2 is to run two customer workshops.", {A: True}, False),
+    ("He'll shadow Maria on the next two audits.", {A: True}, False),
+    ("My ask: post release notes before each deploy.", {A: True}, False),
+    ("Over the next quarter, he will take ownership of the release checklist.", {A: True}, False),
+    ("In Q1, run the retro for the platform team.", {A: True}, False),
+    ("In Q1, led the retro for the platform team and cut its length by half.", {A: False}, False),
+    # Not steps: exhortations, politeness formulas, work taken away from the employee.
+    ("Goals: keep improving.", {A: False}, False),
+    ("Kindly note the backlog of 230 invoices was cleared by 28 September.", {A: False}, False),
+    ("Let's give the launch to someone else and keep him on the legacy accounts.",
+     {A: False}, False),
+    # Identity framing found by the new bias classes.
+    ("Since his children started school, he finally puts in the hours.",
+     {}, True),
+    ("小周虽然是女孩子，但工地上的活一点不怕苦。", {F: False}, True),
 ]
 
 

@@ -293,6 +293,24 @@ NEUTRAL = [
     "He is reserved for the on-call rotation next week.",
     "It was a quiet quarter for support tickets.",
     "The alert was too sensitive, so she tuned the threshold.",
+    # Hard negatives for the classes added from the research lists.
+    "The old school building was sold in May.",
+    "The team is young and hungry for feedback.",
+    "He has a junior developer on his team.",
+    "She ran the parental leave policy review.",
+    "上海人口在五年里增长了3%。",
+    "她负责女性员工关爱项目。",
+    "小组很乐观地估计了工期，结果延误了两周。",
+    "技术方案比较成熟，下周上线。",
+    "老板对下季度比较乐观。",
+    "她负责生理期假期政策的宣导。",
+    "这个阿姨的客户给了好评。",
+    "He is a machine learning engineer on the search team.",
+    "Patient is stable after the transfusion.",
+    "Her medication-round documentation is excellent.",
+    "She is expecting a reply from legal by Friday.",
+    "He settled down to work on the backlog after lunch.",
+    "We use the bro library for parsing.",
 ]
 
 
@@ -346,6 +364,33 @@ BIAS_EXPECTED = [
     ("就是太young了, 需要多些experience.", {"age.zh_mixed_age"}),
     ("年轻人有冲劲，90后嘛，可以理解。", {"age.zh_young_energetic", "age.zh_generation"}),
     ("刚毕业的00后，抗压能力差。", {"age.zh_generation"}),
+    # Classes added from the research list (one representative each).
+    ("He has a junior mindset about estimates.", {"age.junior_mindset"}),
+    ("We should give the launch to someone younger.", {"age.junior_mindset"}),
+    ("He is a real man's man with clients.", {"gender.gendered_types"}),
+    ("She acts like a mother hen to the juniors.", {"gender.gendered_types"}),
+    ("Now that his kids are older, he has more time for the role.", {"family.children_status"}),
+    ("She let her ego get in the way of the deal.", {"gender.ego"}),
+    ("小周虽然是女孩子，但干活不怕苦。", {"gender.zh_as_woman"}),
+    ("Grace 作为一个 girl 带 team 不容易。", {"gender.zh_as_woman"}),
+    ("男生做行政总归不太细致。", {"gender.zh_as_woman"}),
+    ("年轻人做事不靠谱。", {"age.zh_young"}),
+    ("老周是老油条了，能推就推。", {"age.zh_old_hand_labels"}),
+    ("她是东北人，说话直。", {"nationality.zh_regional"}),
+    ("She is expecting, so keep her off the launch.", {"family.pregnancy"}),
+    ("He'll probably want to settle down soon.", {"family.plans_family"}),
+    ("He keeps the sabbath, so Fridays are short.", {"religion.practice"}),
+    ("He is long in the tooth for this role.", {"age.past_prime"}),
+    ("She is on medication, which explains the dip.", {"disability.diagnosis_label"}),
+    ("He is a leader of colour on the team.", {"race_ethnicity.minority"}),
+    ("Typical snowflake, can't take criticism.", {"age.generations"}),
+    ("She's no spring chicken.", {"age.past_prime"}),
+    ("He is a bright young man.", {"age.past_prime"}),
+    ("He is such a bro.", {"gender.gendered_types"}),
+    ("她到了更年期，脾气大。", {"gender.zh_qingxuhua"}),
+    ("他们是丁克，可以多安排加班。", {"family.zh_marital"}),
+    ("他都五十了还在当专员。", {"age.zh_35"}),
+    ("他是乡巴佬，不懂规矩。", {"nationality.zh_waidi"}),
 ]
 
 
@@ -398,6 +443,11 @@ PERSONALITY_EXPECTED = [
     ("性格比较闷，开会不爱发言。", {"zh.introvert"}),
     ("这个新人很eager, 学东西快.", {"zh.mixed_positive"}),
     ("他人挺好的。", {"zh.character_good"}),
+    ("Brian 技术没问题, 就是 EQ 低。", {"zh.eq_low"}),
+    ("可能心思不在工作上了。", {"zh.mind_elsewhere"}),
+    ("小刘很干练，就是有点书呆子气。", {"zh.trait_more_positive", "zh.trait_more_negative"}),
+    ("王姐为人很随和。", {"zh.trait_markers_positive"}),
+    ("小周比较呆板。", {"zh.trait_more_negative"}),
 ]
 
 
@@ -419,3 +469,119 @@ def test_personality_expected_hits(sentence: str, ids: set[str]) -> None:
 ])
 def test_negated_positive_does_not_fire(sentence: str, absent: str) -> None:
     assert absent not in _hits(PERSONALITY_C, sentence)
+
+
+# ---------------------------------------------------------------- trait classes (traits.yaml)
+
+with (LEXICON_DIR / "traits.yaml").open(encoding="utf-8") as _fh:
+    TRAITS_RAW = yaml.safe_load(_fh)
+
+
+def _trait_classes() -> list[Compiled]:
+    from assistant.analyzer.lexicon import expand_trait_classes
+
+    return [Compiled(e) for e in expand_trait_classes(TRAITS_RAW)]
+
+
+TRAITS_C = _trait_classes()
+
+
+def test_trait_classes_structure() -> None:
+    frames = set(TRAITS_RAW["frames"])
+    ids = [c["id"] for c in TRAITS_RAW["classes"]]
+    assert len(ids) == len(set(ids))
+    for c in TRAITS_RAW["classes"]:
+        assert re.fullmatch(r"en\.trait_[a-z_]+", c["id"]), c["id"]
+        assert c["polarity"] in {"negative", "positive", "neutral"}, c["id"]
+        assert isinstance(c.get("source"), str) and len(c["source"]) > 10, c["id"]
+        assert c.get("words") or c.get("thing_words"), c["id"]
+        assert set(c.get("frames") or []) <= frames, c["id"]
+        assert set(c.get("thing_frames") or TRAITS_RAW["thing_frames"]) <= frames, c["id"]
+    assert all(e.patterns for e in TRAITS_C)
+    for e in TRAITS_C:
+        for p in e.patterns:
+            assert p.match("") is None, (e.id, p.pattern[:80])
+
+
+# One representative sentence per class and frame kind (not dataset sentences).
+TRAIT_EXPECTED = [
+    ("Sam can be quite brusque with vendors.", "en.trait_agreeableness_negative"),
+    ("I find him condescending.", "en.trait_agreeableness_negative"),
+    ("She is harsh with new hires.", "en.trait_agreeableness_negative"),
+    ("Known for being forgetful.", "en.trait_conscientiousness_negative"),
+    ("He has been a bit flaky lately.", "en.trait_conscientiousness_negative"),
+    ("Priya comes across as temperamental.", "en.trait_neuroticism"),
+    ("His volatile temperament worries the team.", "en.trait_neuroticism"),
+    ("A timid, withdrawn colleague.", "en.trait_extraversion_negative"),
+    ("He is so gullible.", "en.trait_openness_negative"),
+    ("Very set in her ways.", "en.trait_openness_negative"),
+    ("Omar is genuinely good-natured.", "en.trait_agreeableness_positive"),
+    ("She is patient with the juniors.", "en.trait_agreeableness_positive"),
+    ("Tireless and dependable.", "en.trait_conscientiousness_positive"),
+    ("He is very reliable.", "en.trait_conscientiousness_positive"),
+    ("A gregarious, upbeat person.", "en.trait_extraversion_positive"),
+    ("She is so inquisitive.", "en.trait_openness_positive"),
+    ("He is a perfectionist.", "en.trait_type_nouns_negative"),
+    ("She is a bit of a people pleaser.", "en.trait_type_nouns_negative"),
+    ("Kai is a real go-getter.", "en.trait_type_nouns_positive"),
+    ("He has a short fuse.", "en.trait_idioms_negative"),
+    ("She is hard to read in meetings.", "en.trait_idioms_negative"),
+    ("He lacks urgency.", "en.trait_idioms_negative"),
+    ("She keeps a cool head under pressure.", "en.trait_idioms_positive"),
+    ("You really have an eye for layout.", "en.trait_idioms_positive"),
+    ("As a person, he is lovely.", "en.trait_person_frame"),
+    ("Jen has a tendency to be negative.", "en.trait_neuroticism"),
+    ("Max is too direct with clients.", "en.trait_idioms_negative"),
+    ("Sam panics under pressure.", "en.trait_idioms_negative"),
+    ("Zoe has checked out.", "en.trait_idioms_negative"),
+    ("Dan has integrity.", "en.trait_idioms_positive"),
+    ("Ana is calm and warm with patients.", "en.trait_extraversion_positive"),
+    ("Jack is eager to learn.", "en.trait_extraversion_positive"),
+    ("He is always willing to pitch in.", "en.trait_idioms_positive"),
+    ("Nadia is a top performer.", "en.trait_idioms_positive"),
+    ("He is out of his depth in the role.", "en.trait_idioms_negative"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "cls"), TRAIT_EXPECTED, ids=[s for s, _ in TRAIT_EXPECTED])
+def test_trait_class_hits(sentence: str, cls: str) -> None:
+    assert cls in _hits(TRAITS_C, sentence)
+
+
+# Hard negatives: the same words about things, work products, skills and events.
+TRAIT_NEUTRAL = [
+    "We agreed an aggressive timeline for the launch.",
+    "She proposed a creative solution to the caching problem.",
+    "He wrote a detailed report on the outage.",
+    "Her attention to detail in the audit caught two errors.",
+    "She keeps organised code and well-labelled folders.",
+    "The market was volatile in Q3, so we hedged.",
+    "The endpoint is insecure; he patched it on 4 May.",
+    "Warm leads went up 20% after the webinar.",
+    "Results were inconsistent across the three sites.",
+    "Outlook is bright for the new product line.",
+    "Navigation is intuitive after the redesign.",
+    "The client was demanding, but Ana delivered on time.",
+    "The offer was withdrawn by the candidate.",
+    "Her notes were hard to read at shift change.",
+    "The backlog is hard to manage without a triage rota.",
+    "She is confident that the release will ship Friday.",
+    "He is committed to the Q3 roadmap.",
+    "She is responsible for the billing service.",
+    "He is kind of busy this week.",
+    "She is a natural language processing specialist.",
+    "The tone of the email was curt.",
+    "Customers said they like the new menu.",
+    "Jenkins is flaky on ARM runners.",
+    "Accuracy is inconsistent across sites.",
+    "Kubernetes is demanding on small teams.",
+    "The data has integrity checks on every load.",
+    "She is keen to know the results by Friday.",
+    "He is excellent at negotiating renewals.",
+    "The report is excellent.",
+]
+
+
+@pytest.mark.parametrize("sentence", TRAIT_NEUTRAL)
+def test_trait_classes_leave_things_alone(sentence: str) -> None:
+    assert _hits(TRAITS_C, sentence) == {}

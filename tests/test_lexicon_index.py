@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.analyzer.lexicon import Entry, EntryIndex, _top_level_items, load_lexicons
+from assistant.analyzer.lexicon import (
+    _FLAGS,
+    LEXICON_DIR,
+    Entry,
+    EntryIndex,
+    _top_level_items,
+    _union_source,
+    compile_factored,
+    compile_with_tree,
+    expand_trait_classes,
+    load_lexicons,
+)
 
 DATASETS = Path(__file__).parent.parent / "evals" / "datasets"
 
@@ -42,6 +53,42 @@ def test_index_finds_what_brute_force_finds(name: str) -> None:
         assert got == _brute_force(index.entries, text), text
 
 
+# Mixed scripts, mid-word hits, apostrophes and names: the positions the index skips.
+_TRICKY = [
+    "他很lazy，她是个很 organised 的人，也是个team player。",
+    "Sam's very curt; she's a know-it-all and a bit of a diva, but 小王很靠谱。",
+    "Unkindness isn't the issue: the uncooperative vendor's API was flaky.",
+    "老同志做事踏实，年轻人有冲劲，女孩子心细。She is vain-glorious? No: vain.",
+    "I find him standoffish, and he is known for being hot-headed (3 May).",
+]
+
+
+@pytest.mark.parametrize("name", ["personality", "bias"])
+def test_index_skipping_positions_finds_what_brute_force_finds(name: str) -> None:
+    index: EntryIndex = getattr(load_lexicons(), name)
+    for text in _TRICKY:
+        got = {(e.id, h.start) for e, h in index.find(text)}
+        assert got == _brute_force(index.entries, text), text
+
+
+def test_compile_with_tree_equals_re_compile() -> None:
+    """The loader parses each pattern once and keeps the tree; the compiled pattern must be
+    exactly what re.compile gives."""
+    import yaml
+
+    sources = []
+    for name in ("personality.yaml", "bias.yaml"):
+        with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
+            sources += [p for e in yaml.safe_load(fh) for p in e["patterns"]]
+    with (LEXICON_DIR / "traits.yaml").open(encoding="utf-8") as fh:
+        sources += [p for e in expand_trait_classes(yaml.safe_load(fh)) for p in e["patterns"]]
+    assert len(sources) > 1000
+    for source in sources[::7]:
+        pattern, tree = compile_with_tree(source)
+        assert pattern == re.compile(source, _FLAGS), source[:80]
+        assert tree is not None
+
+
 @pytest.mark.parametrize(
     ("source", "items"),
     [
@@ -69,3 +116,35 @@ def test_script_specific_cue_regexes_find_what_the_full_ones_find() -> None:
             expected = [(m.start(), m.group()) for m in full.finditer(text) if m.end() > m.start()]
             cues._memo.clear()
             assert [(h.start, h.text) for h in cues.hits(name, text)] == expected, (name, text)
+
+
+def test_hoisted_word_boundary_union_finds_the_same() -> None:
+    """Cue unions hoist a shared leading \\b and are compiled factored; the hits must be
+    those of the plain union."""
+    import yaml
+
+    with (LEXICON_DIR / "cues.yaml").open(encoding="utf-8") as fh:
+        cues = yaml.safe_load(fh)
+    texts = _texts() + _TRICKY
+    for name, by_lang in cues.items():
+        patterns = [p for lang in ("en", "zh") for p in by_lang.get(lang) or []]
+        plain = re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", _FLAGS)
+        hoisted = compile_factored(_union_source(patterns))
+        for text in texts:
+            assert [m.span() for m in plain.finditer(text)] == \
+                [m.span() for m in hoisted.finditer(text)], (name, text)
+
+
+def test_factored_alternation_keeps_order_and_case() -> None:
+    """Factoring regroups literal-first alternatives; order and case folding must hold."""
+    cases = [
+        (r"ab|A|ac", ["ac", "AC", "ab"]),  # 'A' and 'a' fold together: left in order
+        (r"\b(attend|add|ask|a)\b", ["add it", "ask", "a", "attendance", "ADD"]),
+        (r"(?-i:Ab|ab|aB)", ["ab", "Ab", "aB", "AB"]),
+        (r"x(yz|y|yzz)", ["xyzz", "xy", "xyz"]),
+    ]
+    for source, texts in cases:
+        plain, factored = re.compile(source, _FLAGS), compile_factored(source)
+        for text in texts:
+            assert [m.span() for m in plain.finditer(text)] == \
+                [m.span() for m in factored.finditer(text)], (source, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,11 +13,55 @@ import yaml
 from ..schemas import Finding, Scores, Verdicts
 from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
-from .signals import Clause, analyze_clause, sentence_evidence, split_clauses
+from .signals import (
+    JUXTAPOSED,
+    Clause,
+    analyze_clause,
+    content_topic,
+    evidence_score,
+    sentence_evidence,
+    split_clauses,
+)
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
 
 ANALYZER_VERSION = "1.0.0"
+
+# A line that is only a section heading of a review template ("Strengths", "Areas for
+# growth:", "不足：") sets what the lines under it are, until the next heading.
+_SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("strength", re.compile(
+        r"^(key |main |top |my )?(strengths?|what (went|you did|he did|she did|they did) well|"
+        r"went well|highlights?|achievements?|accomplishments?|wins|successes|positives|"
+        r"keep doing|continue doing|things to celebrate|"
+        r"优点|优势|长处|亮点|工作亮点|主要成绩|主要业绩|成绩|做得好的(地方|方面)?)$", re.I)),
+    ("growth", re.compile(
+        r"^(key |main |top |my )?"
+        r"(areas? (for|of|to) (growth|development|improvement|focus|work on)|"
+        r"development (areas?|points?|needs?)|growth (areas?|opportunit(y|ies))|"
+        r"improvement (areas?|points?)|opportunit(y|ies)( for growth)?|to improve|to work on|"
+        r"what (could|can) (be|go) better|even better if|weaknesses|concerns|watch[- ]outs?|"
+        r"stop doing|start doing|challenges|"
+        r"不足|缺点|短板|待改进|待提升|待加强|需要改进(的地方)?|改进方向|存在(的)?问题|"
+        r"问题|有待提高|不足之处)$", re.I)),
+    ("plan", re.compile(
+        r"^(goals?|objectives?|next steps?|action (plan|items?|points?)|development plan|"
+        r"plan|actions?|targets?|next (quarter|year|half|cycle)|"
+        r"目标|改进计划|下一步|行动计划|后续计划|计划|建议)$", re.I)),
+]
+_HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
+
+
+def _section_heading(text: str) -> str | None:
+    """The kind of section a heading line opens, or None for any other line."""
+    line = _HEADING_TRIM.sub("", text)
+    if not line or len(line) > 40:
+        return None
+    for kind, pattern in _SECTION_HEADINGS:
+        if pattern.match(line):
+            return kind
+    return None
+
 
 _IDENTITY_CATEGORIES = {
     "gender", "age", "family", "race_ethnicity", "nationality", "religion", "disability",
@@ -95,6 +140,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     clauses: list[Clause] = []
     ignored: list[tuple[int, int]] = []
 
+    section: str | None = None
     for sent in sentences:
         inj = cues.search("injection", sent.text)
         if inj:
@@ -104,11 +150,18 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             continue
         sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
         sentence_evidence(sent_clauses, cues)
+        heading = _section_heading(sent.text)
+        if heading is not None:
+            section = heading
+            for c in sent_clauses:  # the heading itself names nothing
+                c.strength = c.growth = c.growth_named = c.future = c.next_step = False
+        elif section is not None and "\n" in text[:sent.start]:
+            _apply_section(section, sent_clauses, cues)
         clauses.extend(sent_clauses)
 
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]
     personality = _personality_findings(text, analysed, lex, lang)
-    _label_polarity(personality, clauses)
+    _label_polarity(personality, clauses, lex)
     bias = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
@@ -153,7 +206,26 @@ def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons,
     return _dedupe(out)
 
 
-def _label_polarity(findings: list[Finding], clauses: list[Clause]) -> None:
+def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
+    """Lines under a template heading: items under "Strengths" are strengths and items under
+    "Areas for growth" are areas to improve, whatever their wording; under either heading
+    a bare verb ("- Set up the rota ...") describes the past, not a step."""
+    for c in clauses:
+        if section in ("strength", "growth") and c.future and not cues.search("directive", c.text):
+            c.future = c.next_step = False
+            c.step_quality = 0
+            c.evidence = evidence_score(c, cues)
+            c.specific = c.evidence >= 3
+        if section == "strength" and not c.growth:
+            c.strength = True
+        elif section == "growth" and not c.future:
+            c.strength = False
+            c.growth = True
+            c.topic = c.topic or content_topic(c.text, cues, ("growth", "vague", "positive"))
+            c.growth_named = bool(c.topic)
+
+
+def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicons) -> None:
     """A label still says something is good or bad: a positive label recognises a strength,
     a negative one names (badly) an area to improve."""
     for f in findings:
@@ -163,7 +235,12 @@ def _label_polarity(findings: list[Finding], clauses: list[Clause]) -> None:
             if c.start <= f.start < c.end:
                 if f.category == "negative":
                     c.growth = c.growth_named = True
-                    c.strength = False
+                    # Praise set beside the label ("Good associate, knows the law, bit
+                    # arrogant") is still a strength.
+                    praise = lex.cues.search("positive", c.text)
+                    c.strength = c.strength and praise is not None and (
+                        c.start + praise.end <= f.start
+                        and bool(JUXTAPOSED.search(c.text, praise.end, f.start - c.start)))
                     c.topic = c.topic or (f.text or "")
                 elif f.category == "positive" and not c.growth:
                     c.strength = True

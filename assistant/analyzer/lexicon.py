@@ -7,11 +7,14 @@ and are found with one union regex per file, then attributed to the entry that m
 
 from __future__ import annotations
 
+import _sre
+import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from re import _compiler as _sre_compiler  # type: ignore[attr-defined]
 from re import _constants as _C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -131,6 +134,9 @@ def _starts_at_word(items: list[Any]) -> bool:
     return False
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+"""Lower-case ASCII word characters: a word starts where one follows a non-word one."""
+
 _Step = tuple["re.Pattern[str] | None", list[tuple[Entry, "re.Pattern[str]"]]]
 """A guard (or None) and the patterns tried behind it."""
 
@@ -143,15 +149,21 @@ class EntryIndex:
     and tried only at positions holding such a character.
     """
 
-    def __init__(self, entries: list[Entry]) -> None:
+    def __init__(self, entries: list[Entry], trees: dict[int, Any] | None = None) -> None:
+        """Index ``entries``; ``trees`` maps ``id(pattern)`` to its parse tree where the
+        loader already has one (parsing ~800 long patterns twice was a third of start-up)."""
         self.entries = entries
+        trees = trees or {}
         # Buckets keyed by the pattern's possible 1- or 2-character prefixes, separately for
         # patterns that can only start at a word start (leading \b or letter guard).
         self._buckets: dict[tuple[bool, str], list[tuple[Entry, re.Pattern[str]]]] = {}
         self._anywhere: list[tuple[Entry, re.Pattern[str]]] = []
         for entry in entries:
             for pattern in entry.patterns:
-                parsed = list(_parser.parse(pattern.pattern, pattern.flags))
+                tree = trees.get(id(pattern))
+                if tree is None:
+                    tree = _parser.parse(pattern.pattern, pattern.flags)
+                parsed = list(tree)
                 keys = _prefixes(parsed, 2)
                 if keys is None or len(keys) > 120:
                     keys = _prefixes(parsed, 1)
@@ -166,6 +178,14 @@ class EntryIndex:
         # skipping its ~40 patterns where it fails, is most of the analyzer's speed.
         self._guards = _shared_prefix_guards([p for e in entries for p in e.patterns])
         self._plans: dict[tuple[bool, str, str], list[_Step]] = {}
+        # Positions worth visiting: word starts, and characters some non-word-start pattern
+        # can begin with. Every other position has an empty plan, and stepping over them
+        # in Python was most of the time spent here.
+        inner = sorted({key[0] for (at_word, key) in self._buckets if not at_word})
+        alternatives = [r"(?<![a-z0-9_])[a-z0-9_]"]
+        if inner:
+            alternatives.append("[" + "".join(re.escape(c) for c in inner) + "]")
+        self._scan = re.compile("|".join(alternatives))
 
     def find(self, text: str) -> Iterator[tuple[Entry, Hit]]:
         """Yield (entry, hit) for the first match of every entry inside ``text``."""
@@ -179,11 +199,11 @@ class EntryIndex:
         if len(low) != len(text):  # a few characters change length when lowered
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         plans = self._plans
-        prev_word = False
-        for pos, ch in enumerate(low):
-            word = ch.isascii() and (ch.isalnum() or ch == "_")
-            key = (word and not prev_word, ch, low[pos:pos + 2])
-            prev_word = word
+        for m in self._scan.finditer(low):
+            pos = m.start()
+            ch = low[pos]
+            starts = ch in _WORD_CHARS and (pos == 0 or low[pos - 1] not in _WORD_CHARS)
+            key = (starts, ch, low[pos:pos + 2])
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = self._plan(*key)
@@ -306,9 +326,99 @@ def _needs_letter(pattern: str) -> bool:
     return pattern.isascii() and not re.search(r"\\[dDWS]|0-9|\.|\[\^", pattern)
 
 
+def _union_source(patterns: Any) -> str:
+    """One alternation of ``patterns``, with the leading ``\\b`` of consecutive patterns
+    hoisted in front of their group: inside a word the engine then fails once instead of
+    once per pattern. Order is kept, and ``\\b(?:a|b)`` matches what ``\\ba|\\bb`` does."""
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            parts.append(r"\b(?:" + "|".join(f"(?:{q})" for q in run) + ")")
+            run.clear()
+
+    for p in patterns:
+        items = _top_level_items(p)
+        if len(items) > 1 and items[0] == r"\b":
+            run.append(p[2:])
+        else:
+            flush()
+            parts.append(f"(?:{p})")
+    flush()
+    return "|".join(parts) or r"(?!)"
+
+
+def _factor(sub: Any) -> Any:
+    """Factor every alternation of a parse tree by its leading literal, recursively
+    (``attend|add|ask`` becomes ``a(?:ttend|dd|sk)``): Python's engine tries alternatives one
+    by one, so a cue list of 250 verbs cost 250 checks at every word. Only runs of adjacent
+    literal-first alternatives are regrouped, and two alternatives that start with different
+    characters cannot both match at one position, so the matches are unchanged (tested)."""
+    data = sub.data
+    for i, (op, av) in enumerate(data):
+        if op is _C.BRANCH:
+            for alt in av[1]:
+                _factor(alt)
+            data[i] = (_C.BRANCH, (None, _factor_alternatives(av[1], sub.state)))
+        elif op is _C.SUBPATTERN:
+            _factor(av[-1])
+        elif op in _REPEATS:
+            _factor(av[2])
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            _factor(av[1])
+    return sub
+
+
+def _factor_alternatives(alts: list[Any], state: Any) -> list[Any]:
+    out: list[Any] = []
+    i = 0
+    while i < len(alts):
+        if not (alts[i].data and alts[i].data[0][0] is _C.LITERAL):
+            out.append(alts[i])
+            i += 1
+            continue
+        start = i
+        groups: dict[int, list[Any]] = {}
+        while i < len(alts) and alts[i].data and alts[i].data[0][0] is _C.LITERAL:
+            groups.setdefault(alts[i].data[0][1], []).append(alts[i])
+            i += 1
+        if len({chr(c).lower() for c in groups}) != len(groups):
+            # "ab|A|ac" ignoring case: "A" and "a" may match at one position; keep the order.
+            out.extend(alts[start:i])
+            continue
+        for char, members in groups.items():
+            if len(members) == 1:
+                out.append(members[0])
+                continue
+            rests = [_parser.SubPattern(state, list(m.data[1:])) for m in members]
+            branch = _parser.SubPattern(
+                state, [(_C.BRANCH, (None, _factor_alternatives(rests, state)))])
+            out.append(_parser.SubPattern(
+                state, [(_C.LITERAL, char), (_C.SUBPATTERN, (None, 0, 0, branch))]))
+    return out
+
+
+def compile_factored(source: str, flags: int = _FLAGS) -> re.Pattern[str]:
+    """``re.compile(source, flags)`` with the alternations factored (see :func:`_factor`)."""
+    flags = int(flags)
+    try:
+        tree = _factor(_parser.parse(source, flags))
+        code = _sre_compiler._code(tree, flags)
+        state = tree.state
+        indexgroup: list[str | None] = [None] * state.groups
+        for name, index in state.groupdict.items():
+            indexgroup[index] = name
+        pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
+                                                state.groups - 1, state.groupdict,
+                                                tuple(indexgroup))
+    except (AttributeError, TypeError):  # pragma: no cover - another Python's internals
+        pattern = re.compile(source, flags)
+    return pattern
+
+
 def _union(patterns: Any) -> re.Pattern[str]:
-    parts = [f"(?:{p})" for p in patterns]
-    return re.compile("|".join(parts) or r"(?!)", _FLAGS)
+    return compile_factored(_union_source(patterns))
 
 
 class CueSet:
@@ -366,22 +476,121 @@ def _load_yaml(name: str) -> Any:
         return yaml.load(fh, Loader=_YAML_LOADER)
 
 
-def _entries(name: str) -> list[Entry]:
+def _entries(name: str, trees: dict[int, Any] | None = None) -> list[Entry]:
     path = LEXICON_DIR / name
     if not path.exists():
         return []
-    out = []
-    for raw in _load_yaml(name) or []:
-        out.append(
-            Entry(
-                id=raw["id"],
-                lang=raw.get("lang", "en"),
-                patterns=tuple(re.compile(p, _FLAGS) for p in raw["patterns"]),
-                exclude=tuple(re.compile(p, _FLAGS) for p in raw.get("exclude") or []),
-                meta={k: v for k, v in raw.items() if k not in {"patterns", "exclude"}},
-            )
-        )
+    return [_entry(raw, trees) for raw in _load_yaml(name) or []]
+
+
+_MACRO = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _word_regex(word: str) -> str:
+    """A literal trait word as regex: a hyphen also matches a space or nothing, and a
+    space any run of whitespace ("hot-headed", "hot headed", "hotheaded")."""
+    return re.escape(word).replace("\\-", "[- ]?").replace("\\ ", "\\s+")
+
+
+def _expand(template: str, values: dict[str, str], depth: int = 0) -> str:
+    """Replace ``{{name}}`` placeholders (macros may use macros), failing on unknown names."""
+    if depth > 5:
+        raise ValueError(f"macro nesting too deep in {template[:60]!r}")
+
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in values:
+            raise KeyError(f"unknown placeholder {{{{{key}}}}}")
+        return _expand(values[key], values, depth + 1)
+
+    return _MACRO.sub(sub, template)
+
+
+def expand_trait_classes(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Expand ``traits.yaml`` (word classes x person frames) into personality entries.
+
+    Args:
+        raw: The parsed file: ``macros``, ``frames``, ``thing_frames`` and ``classes``.
+
+    Returns:
+        Entries in the personality.yaml shape (id, lang, polarity, kind, patterns, exclude,
+        plus ``source``), one per class, one pattern per frame and word group.
+    """
+    macros: dict[str, str] = dict(raw.get("macros") or {})
+    frames: dict[str, str] = dict(raw.get("frames") or {})
+    default_thing_frames: list[str] = list(raw.get("thing_frames") or [])
+    out: list[dict[str, Any]] = []
+    for cls in raw.get("classes") or []:
+        as_regex = bool(cls.get("regex"))
+        values = {**macros, "guard": cls.get("guard") or ""}
+        groups = ((cls.get("words") or [], cls.get("frames") or []),
+                  (cls.get("thing_words") or [], cls.get("thing_frames") or default_thing_frames))
+        # One pattern per frame, holding every word of the class that the frame applies to
+        # (fewer, longer patterns: the shared subject prefix is parsed once per frame).
+        by_frame: dict[str, list[str]] = {}
+        for words, frame_names in groups:
+            alts = [w if as_regex else _word_regex(w) for w in words]
+            for frame_name in frame_names if alts else []:
+                by_frame.setdefault(frame_name, []).extend(alts)
+        patterns: list[str] = []
+        for frame_name, alts in by_frame.items():
+            # Longest first, so "rock star" is tried before "rock".
+            alternation = "|".join(sorted(dict.fromkeys(alts), key=len, reverse=True))
+            patterns.append(_expand(frames[frame_name], {**values, "words": alternation}))
+        out.append({
+            "id": cls["id"], "lang": cls.get("lang", "en"),
+            "polarity": cls.get("polarity", "negative"),
+            "kind": "phrase" if as_regex else "adjective",
+            "patterns": patterns, "exclude": list(cls.get("exclude") or []),
+            "source": cls.get("source", ""),
+        })
     return out
+
+
+def _trait_entries(name: str, trees: dict[int, Any] | None = None) -> list[Entry]:
+    if not (LEXICON_DIR / name).exists():
+        return []
+    return [_entry(raw, trees) for raw in expand_trait_classes(_load_yaml(name) or {})]
+
+
+def compile_with_tree(source: str, flags: int = _FLAGS) -> tuple[re.Pattern[str], Any]:
+    """Compile a regex and return its parse tree as well, parsing it only once.
+
+    Does what ``re.compile`` does (``re._compiler.compile``) but keeps the tree for
+    :class:`EntryIndex`. Falls back to ``re.compile`` plus a second parse if the private
+    API differs. The result equals ``re.compile(source, flags)`` (tested).
+    """
+    flags = int(flags)  # as re.compile does: RegexFlag arithmetic in the compiler is slow
+    tree = _parser.parse(source, flags)
+    try:
+        code = _sre_compiler._code(tree, flags)
+        state = tree.state
+        indexgroup: list[str | None] = [None] * state.groups
+        for name, index in state.groupdict.items():
+            indexgroup[index] = name
+        pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
+                                                state.groups - 1, state.groupdict,
+                                                tuple(indexgroup))
+    except (AttributeError, TypeError):  # pragma: no cover - another Python's internals
+        pattern = re.compile(source, flags)
+        tree = _parser.parse(source, flags)
+    return pattern, tree
+
+
+def _entry(raw: dict[str, Any], trees: dict[int, Any] | None = None) -> Entry:
+    patterns = []
+    for source in raw["patterns"]:
+        pattern, tree = compile_with_tree(source)
+        patterns.append(pattern)
+        if trees is not None:
+            trees[id(pattern)] = tree
+    return Entry(
+        id=raw["id"],
+        lang=raw.get("lang", "en"),
+        patterns=tuple(patterns),
+        exclude=tuple(re.compile(p, _FLAGS) for p in raw.get("exclude") or []),
+        meta={k: v for k, v in raw.items() if k not in {"patterns", "exclude"}},
+    )
 
 
 @dataclass(frozen=True)
@@ -396,8 +605,20 @@ class Lexicons:
 @lru_cache(maxsize=1)
 def load_lexicons() -> Lexicons:
     """Load and compile once per process."""
-    return Lexicons(
-        cues=CueSet(_load_yaml("cues.yaml")),
-        personality=EntryIndex(_entries("personality.yaml")),
-        bias=EntryIndex(_entries("bias.yaml")),
-    )
+    # Compiling builds millions of short-lived parser objects; the cyclic collector would
+    # rescan them all many times over (a third of the load time), and none form cycles
+    # that outlive the load.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        trees: dict[int, Any] = {}  # parse trees, used by the indexes and then dropped
+        personality = _entries("personality.yaml", trees) + _trait_entries("traits.yaml", trees)
+        bias = _entries("bias.yaml", trees)
+        return Lexicons(
+            cues=CueSet(_load_yaml("cues.yaml")),
+            personality=EntryIndex(personality, trees),
+            bias=EntryIndex(bias, trees),
+        )
+    finally:
+        if was_enabled:
+            gc.enable()

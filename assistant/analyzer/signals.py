@@ -26,10 +26,30 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_EN = frozenset(
     ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level"]
 )
+# Words of a growth cue that name no area ("needs to improve", "could do better").
+_GROWTH_FRAME_WORDS = frozenset(
+    [
+        "improve", "improving", "improved", "improvement", "improvements", "work", "working",
+        "better", "more", "less", "tends", "tend", "needs", "need", "needed", "should",
+        "could", "would", "might", "must", "get", "gets", "getting", "try", "trying", "harder",
+        "faster", "grow", "growing", "growth", "develop", "developing", "development", "area",
+        "areas", "room", "opportunity", "opportunities", "sometimes", "often", "occasionally",
+        "frequently", "regularly", "repeatedly", "still", "too", "much", "keep", "keeps",
+        "step", "steps", "focus", "attention", "effort", "bit", "little", "lot", "struggle",
+        "struggles", "struggled", "struggling", "enough", "further", "polish", "polishing",
+        "tightening", "practice", "support", "help", "attention", "supervision", "reminding",
+        "chasing", "prompting", "second", "pair", "eyes", "quite", "rather", "somewhat",
+        "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
+        "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
+        "thing", "things", "challenge", "challenges",
+    ]
+)
+_NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
 _NAME_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff](?:总|工|经理|主管|老师|师傅|姐|哥|同学|同志)"
     r"|[他她你我其它]们?|该同志|同事们?|员工|大家"
 )
+_ZH_SKILL = re.compile(r"[\u4e00-\u9fff]{2}(?:能力|技能|技巧|意识|水平|素养)")
 _FUNCTION_ZH = re.compile(
     r"进一步|一些|有些|地方|方面|比如|例如|因为|所以|如果|虽然|但是|并且|而且|已经|一直|非常|特别|比较|"
     r"稍微|有点|一下|今年|本年度|时候|当中|其中|以及|或者|还是|自己|可以|应该|需要|能够|这个|那个|这些|"
@@ -83,6 +103,35 @@ _NOT_A_GAP = re.compile(
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
 )
+# Exhortations to carry on or to stop ("keep up the good work", "needs to stop slacking")
+# hold no action; "take ownership of the release checklist" does.
+_KEEP_GOING = re.compile(
+    r"(keep|continue|stay|carry on|must|has to|have to|needs? to|should|this|it|that|don\x27t|"
+    r"do not|never)\b", re.IGNORECASE | re.ASCII)
+JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
+"""Separators between two evaluations set side by side in one clause."""
+_FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
+                      re.IGNORECASE | re.ASCII)
+# Work taken away from the employee is the manager's decision, not a step for them.
+_TAKEN_AWAY = re.compile(
+    r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
+    r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+# "I suggest she joins", "Next step: Ben writes up": a third-person verb needs its subject.
+_SUBJECT_SLOT = re.compile(
+    r"(?:\b(?:he|she|they)|(?-i:\b[A-Z][a-z]+))\s+(?:also\s+|then\s+|now\s+)?$",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _spaces(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
 _STOP_VERB = re.compile(
     r"^\s*(please\s+|kindly\s+)?(stop|don't|do not|never|quit|avoid|no more)\b|^\s*(请)?(不要|别|不能|禁止|杜绝)",
     re.I | re.ASCII,
@@ -90,8 +139,9 @@ _STOP_VERB = re.compile(
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
-    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?)\b"
-    r"|(从未|从没|没有|无|零|未)(出现|发生)?(过)?(任何)?(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
+    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?)\b"
+    r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
+    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -169,11 +219,14 @@ def content_topic(text: str, cues: CueSet, remove: tuple[str, ...]) -> str:
         hits.extend(cues.hits(name, text))
     rest = _blank(text, hits)
     words = [w for w in _WORD.findall(rest) if w.lower() not in _STOP_EN and len(w) > 2]
+    # A skill noun ("沟通能力", "安全意识") names an area even when its verb part alone
+    # ("沟通") would be a vague exhortation, as "communication" does in English.
+    skills = _ZH_SKILL.findall(rest)
     zh = _NAME_ZH.sub(" ", rest)
     zh = _VAGUE_VERBS_ZH.sub(" ", zh)
     zh = _FUNCTION_ZH.sub(" ", zh)
     zh_runs = re.findall(r"[\u4e00-\u9fff]{2,}", zh)
-    return " ".join(words + zh_runs)
+    return " ".join(words + zh_runs + skills)
 
 
 def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
@@ -200,7 +253,14 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             low,
         )
         clause.growth = True
-        clause.strength = False if negated_positive else positive.start < growth.start - 25
+        # Praise and criticism set side by side ("执行力强，沟通能力有待提高", "Good
+        # associate, bit arrogant") are two evaluations, however short the praise.
+        # A wish for more ("希望再接再厉，更上一层楼") is an exhortation, not a criticism.
+        juxtaposed = (positive.end <= growth.start
+                      and bool(JUXTAPOSED.search(t, positive.end, growth.start))
+                      and not any(h.start >= positive.end for h in clause.exhortation))
+        clause.strength = False if negated_positive else (
+            juxtaposed or positive.start < growth.start - 25)
     elif growth:
         clause.growth = True
     elif positive:
@@ -216,17 +276,22 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.strength = True
     if clause.growth:
         clause.topic = content_topic(t, cues, ("growth", "vague", "positive", "directive"))
+        if not clause.topic and growth is not None:
+            # The cue itself may carry the area: "tends to overcommit", "should delegate more".
+            clause.topic = " ".join(
+                w for w in _WORD.findall(growth.text)
+                if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
         clause.growth_named = bool(clause.topic)
 
-    # Future / next step.
-    directive = cues.search("directive", t)
+    # Future / next step. "Kindly note" and "please find" are politeness formulas.
+    directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues)
     clause.future = bool(directive) or imperative
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
 
     # Evidence about what actually happened.
-    clause.evidence = _evidence(clause, cues)
+    clause.evidence = evidence_score(clause, cues)
     clause.specific = clause.evidence >= 3
     return clause
 
@@ -239,7 +304,7 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
         joined = Clause(" ".join(c.text for c in past), past[0].start, past[-1].end)
         joined.vague = [h for c in past for h in c.vague]
         joined.impact = any(c.impact for c in past)
-        score = _evidence(joined, cues)
+        score = evidence_score(joined, cues)
         if score >= 3:
             best = max(past, key=lambda c: c.evidence)
             best.evidence = score
@@ -268,7 +333,9 @@ _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
-    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider)\s+|[,;:—-]\s*)$",
+    r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
+    r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
+    r"you\x27ll|going to|be)\s+|[,;:—-]\s*)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
@@ -281,7 +348,7 @@ _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|h
                           re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
-    r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+月(\d+(日|号))?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
+    r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
 )
 
@@ -301,10 +368,15 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     t = clause.text
     # Only what follows the directive counts: in "完成了对账，下个月继续努力" the verb
     # before the directive describes the past.
-    cue = cues.search("directive", t)
+    cue = cues.search("directive", _FORMULA.sub(_spaces, t))
     after = cue.start if cue is not None and not imperative else 0
-    actions = [h for h in cues.hits("action_verbs", t)
-               if h.start >= after and _verb_in_slot(t, h)]
+    # "keep up the good work" is an exhortation: its verb is no action.
+    exhorted = [(h.start, h.end) for h in clause.exhortation if _KEEP_GOING.match(h.text)]
+    third_person = [h for h in cues.hits("action_verbs_3p", t)
+                    if _SUBJECT_SLOT.search(t[max(0, h.start - 30):h.start])]
+    actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)] + third_person
+    actions = [h for h in actions
+               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)]
     if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
         # slot and a concrete object is a step.
@@ -312,6 +384,8 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if not actions:
         return False, 0
     if _STOP_VERB.search(t) and not re.search(r"\b(instead|rather)\b|而是|改为|换成", t, re.I | re.ASCII):
+        return False, 0
+    if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
     exhort_only = bool(clause.exhortation) and not topic
@@ -340,7 +414,8 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     return True, min(quality, 100)
 
 
-def _evidence(clause: Clause, cues: CueSet) -> int:
+def evidence_score(clause: Clause, cues: CueSet) -> int:
+    """How much the clause tells about what actually happened (>= 3: specific)."""
     t = clause.text
     done = cues.hits("done_verbs", t)
     vague_spans = [(h.start, h.end) for h in clause.vague]
