@@ -50,19 +50,30 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def start_up(service: ServiceState) -> None:
     """Make the service ready; failures are recorded for ``/readyz``, never raised.
 
-    The order keeps both cores busy: open the coach (the store is built on first use) and
-    warm its guidance cache; fork the no-model workers, which compile the analyzer's
-    lexicons on the second core; load LiteLLM and the embedded model in a thread; compile
-    this process's lexicons (streamed and model requests analyse here); then wait for the
-    workers and the model. Timings (``/readyz``) count from the process start.
+    The order keeps both cores busy without doing anything twice: open the coach (the store
+    is built on first use) and warm its guidance cache; start loading the GGUF (C code, on
+    the second core); compile the analyzer's lexicons with a warm-up critique; fork the
+    no-model workers, which inherit them; import LiteLLM and register the model (seconds of
+    Python) while the workers say they are warm. Nothing imports Python modules in another
+    thread during the fork, so a worker can never inherit a held import lock. Timings
+    (``/readyz``) count from the process start.
     """
     settings = service.settings
     timings = service.readiness.timings
+    gguf: _GgufLoad | None = None
     try:
         coach = Coach.from_settings(settings)
         timings["store_s"] = since_process_start()
         coach.warm_guidance_cache()
         timings["guidance_cache_s"] = since_process_start()
+        if settings.model_provider == EMBEDDED_PROVIDER:
+            gguf = _GgufLoad(service)
+        else:
+            # Remote models (Ollama, vLLM, hosted APIs) are not probed: a call that fails
+            # degrades its result instead.
+            service.readiness.model = True
+        coach.critique(WARM_UP_DRAFT, no_llm=True)
+        timings["analyzer_s"] = since_process_start()
         if settings.no_llm_workers > 0:
             service.pool = NoModelPool(coach, settings.no_llm_workers, warm_up=WARM_UP_DRAFT)
         timings["workers_forked_s"] = since_process_start()
@@ -71,17 +82,11 @@ def start_up(service: ServiceState) -> None:
         service.readiness.error = f"the knowledge store could not be loaded: {exc}"
         return
     loader = None
-    if settings.model_provider == EMBEDDED_PROVIDER:
-        loader = threading.Thread(target=_load_model, args=(service,), name="model-load",
+    if gguf is not None:
+        loader = threading.Thread(target=_load_model, args=(service, gguf), name="model-load",
                                   daemon=True)
         loader.start()
-    else:
-        # Remote models (Ollama, vLLM, hosted APIs) are not probed: a call that fails
-        # degrades its result instead.
-        service.readiness.model = True
     try:
-        coach.critique(WARM_UP_DRAFT, no_llm=True)
-        timings["analyzer_s"] = since_process_start()
         if service.pool is not None and not service.pool.wait_warm():
             log.warning("no-model workers still warming up after 120 s")
         timings["workers_s"] = since_process_start()
@@ -136,28 +141,47 @@ def _open_store(service: ServiceState, coach: Coach,
         log.exception("opening the knowledge store failed")
 
 
-def _load_model(service: ServiceState) -> None:
+class _GgufLoad:
+    """The embedded model's file, loading in a thread (C code, beside start-up's Python).
+    ``llama_cpp`` is imported here, before the thread starts, so the thread imports
+    nothing."""
+
+    def __init__(self, service: ServiceState) -> None:
+        self.failure: BaseException | None = None
+        self._service = service
+        try:
+            from assistant.llm import llama_runtime
+
+            llama_runtime.import_llama_cpp()
+        except Exception as exc:  # reported by _load_model
+            self.failure = exc
+            self._thread = None
+            return
+        self._preload = llama_runtime.preload
+        self._thread = threading.Thread(target=self._run, name="gguf-load", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._service.readiness.model_load_s = round(
+                self._preload(self._service.settings), 2)
+        except BaseException as exc:  # reported by _load_model
+            self.failure = exc
+
+    def join(self) -> None:
+        """Wait for the load; raise its failure."""
+        if self._thread is not None:
+            self._thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+
+def _load_model(service: ServiceState, gguf: _GgufLoad) -> None:
     try:
-        from assistant.llm.llama_runtime import preload
-
-        # The GGUF loads in its own thread: that is C code, which runs beside LiteLLM's
-        # import here (seconds of Python) and the analyzer's warm-up in start_up.
-        failure: list[BaseException] = []
-
-        def load_gguf() -> None:
-            try:
-                service.readiness.model_load_s = round(preload(service.settings), 2)
-            except BaseException as exc:  # reported below, in this thread
-                failure.append(exc)
-
-        gguf = threading.Thread(target=load_gguf, name="gguf-load", daemon=True)
-        gguf.start()
-        from assistant.llm.embedded import register_embedded_provider
+        from assistant.llm.embedded import register_embedded_provider  # LiteLLM: seconds
 
         gguf.join()
-        if failure:
-            raise failure[0]
-        register_embedded_provider(service.settings).load()
+        register_embedded_provider(service.settings).load()  # adopts the loaded GGUF
         service.readiness.timings["model_s"] = since_process_start()
         service.readiness.model = True
         log.info("embedded model loaded in %.1f s", service.readiness.model_load_s)

@@ -27,6 +27,20 @@ def load_key(settings: Settings) -> tuple[object, ...]:
     return (settings.model_path, settings.data_dir, settings.n_ctx, settings.n_threads)
 
 
+def import_llama_cpp() -> None:
+    """Import llama-cpp-python (so a loading thread imports nothing).
+
+    Raises:
+        ModelUnavailable: it is not installed.
+    """
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise ModelUnavailable(
+            "llama-cpp-python is not installed: run `pip install -e '.[local]'`"
+        ) from exc
+
+
 def load_llama(settings: Settings) -> tuple[Llama, float]:
     """Load the model (joining its file on first use); returns it and the load seconds.
 
@@ -37,12 +51,9 @@ def load_llama(settings: Settings) -> tuple[Llama, float]:
     # when the cores are free, ruinous when another process shares one; the provider
     # drops a thread while other processes keep a core busy (``cpu_share``). An explicit
     # OMP_WAIT_POLICY (PASSIVE: never spin) still wins.
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise ModelUnavailable(
-            "llama-cpp-python is not installed: run `pip install -e '.[local]'`"
-        ) from exc
+    import_llama_cpp()
+    from llama_cpp import Llama
+
     path = ensure_model_file(settings)
     started = time.perf_counter()
     try:
