@@ -210,17 +210,19 @@ def render(result: CritiqueResult, text: str) -> None:
     for f in result.findings:
         if f.start is not None and f.end is not None and f.end > f.start:
             highlighted.stylize(_KIND_STYLE.get(f.kind, "underline"), f.start, f.end)
-    out.print(Panel(highlighted, title="Draft", title_align="left"))
+    # Panels wrap their text: the console's soft wrap (for JSON and long lines) would crop it.
+    out.print(Panel(highlighted, title="Draft", title_align="left"), soft_wrap=False)
     table = Table(show_header=True, header_style="bold", expand=True)
     table.add_column("finding", no_wrap=True)
-    table.add_column("where")
-    table.add_column("why / what to do")
+    # fold: Chinese has no spaces to wrap at, and a cut message is no help
+    table.add_column("where", overflow="fold")
+    table.add_column("why / what to do", overflow="fold")
     for f in result.findings:
         table.add_row(Text(f.kind, style=_KIND_STYLE.get(f.kind, "")), f.text or "—",
                       f"{f.message}\n→ {f.suggestion}")
-    out.print(table)
+    out.print(table, soft_wrap=False)
     if result.critique:
-        out.print(Panel(result.critique, title="Critique", title_align="left"))
+        out.print(Panel(result.critique, title="Critique", title_align="left"), soft_wrap=False)
     for i, g in enumerate(result.guidance, 1):
         out.print(f"[bold][{i}][/] {g.title}{' › ' + g.heading if g.heading else ''} "
                   f"[dim]({g.source})[/]\n    {g.excerpt}", highlight=False)
@@ -233,7 +235,8 @@ def render(result: CritiqueResult, text: str) -> None:
     if result.rewrite:
         rw = Text(result.rewrite)
         rw.highlight_regex(r"\[[^\[\]]+\]|【[^】]+】", "bold yellow")
-        out.print(Panel(rw, title=f"Rewrite ({result.meta.rewrite_source})", title_align="left"))
+        out.print(Panel(rw, title=f"Rewrite ({result.meta.rewrite_source})", title_align="left"),
+                  soft_wrap=False)
     if result.degraded:
         err.print("[yellow]degraded:[/] a model step failed or its output was rejected by the "
                   "checks, so a fallback was used (see meta.notes); the verdicts are unaffected.")

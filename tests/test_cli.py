@@ -58,6 +58,21 @@ def test_stdin_and_readable_output() -> None:
     assert "personality_label" in r.stdout and "behavior_focused" in r.stdout
 
 
+def test_readable_output_wraps_long_drafts_and_messages_instead_of_cutting_them() -> None:
+    draft = ("小李今年整体表现不错，工作态度认真。上个月他牵头完成了客服工单系统的迁移，比计划提前了"
+             "一周。不过他的周报经常迟交，有时候也不太主动沟通。希望明年再接再厉，多用心。")
+    r = run("critique", "-", "--no-llm", input=draft)
+    assert r.exit_code == 0, r.output
+    def flat(text: str) -> str:
+        return "".join(ch for ch in text if ch not in "│ \n")
+
+    assert "希望明年再接再厉，多用心。" in flat(r.stdout)  # the end of the draft panel
+    findings = json.loads(run("critique", "-", "--no-llm", "--json", input=draft).stdout)[
+        "findings"]
+    for f in findings:  # every message and suggestion in full, folded over lines
+        assert flat(f["message"]) in flat(r.stdout) and flat(f["suggestion"]) in flat(r.stdout)
+
+
 def test_rating_mismatch_flag() -> None:
     r = run("critique", "-", "--json", "--no-llm", "--rating", "1",
             input="An outstanding year: she shipped every milestone early.")
