@@ -59,8 +59,8 @@ def test_stdin_and_readable_output() -> None:
 
 
 def test_readable_output_wraps_long_drafts_and_messages_instead_of_cutting_them() -> None:
-    draft = ("小李今年整体表现不错，工作态度认真。上个月他牵头完成了客服工单系统的迁移，比计划提前了"
-             "一周。不过他的周报经常迟交，有时候也不太主动沟通。希望明年再接再厉，多用心。")
+    draft = ("小李今年整体表现不错，工作态度认真。上个月他牵头完成了客服工单系统的迁移，"
+             "比计划提前了一周。不过他的周报经常迟交，有时候也不太主动沟通。希望明年再接再厉，多用心。")
     r = run("critique", "-", "--no-llm", input=draft)
     assert r.exit_code == 0, r.output
     def flat(text: str) -> str:

@@ -1,8 +1,8 @@
 """Suite ``critique``: the analyzer's five labels against gold, per label and per language.
 
-Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` + ``critique_dev3.jsonl``, which
-the analyzer was tuned on) and ``holdout`` (``critique_holdout.jsonl``, blind: scored and reported, never read for
-tuning). Rows carry ids and labels only, never the drafts' text.
+Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` + ``critique_dev3.jsonl``,
+which the analyzer was tuned on) and ``holdout`` (``critique_holdout.jsonl``, blind: scored
+and reported, never read for tuning). Rows carry ids and labels only, never the drafts' text.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def rewrite_budget(draft: str) -> tuple[int, int]:
 
 
 _ECHO = re.compile(
-    r'^\s*(?:\*\*|#+\s*)?\[?(guidance|draft|problems found|outline[^\n:\]*]*|rewrite|note|notes|注意|说明|备注)'
+    r'^\s*(?:\*\*|#+\s*)?\[?'
+    r'(guidance|draft|problems found|outline[^\n:\]*]*|rewrite|note|notes|注意|说明|备注)'
     r'\]?(?:\*\*)?\s*[:：]'
     r'|^\s*\*\*\s*(note|注意|说明|备注)|^\s*"""|^\s*\[\d+\]\s',
     re.IGNORECASE | re.MULTILINE,
