@@ -25,6 +25,21 @@ _EN_NUMBERS = {
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+_MONTH_NAMES = {"jan": "january", "feb": "february", "mar": "march", "apr": "april",
+                "jun": "june", "jul": "july", "aug": "august", "sep": "september",
+                "sept": "september", "oct": "october", "nov": "november", "dec": "december"}
+"""Abbreviations name the same month: "Sept 14" and "September 14" are one fact."""
+
+
+def _canon(word: str) -> str:
+    """A lower-cased word with a month abbreviation spelled out."""
+    return _MONTH_NAMES.get(word, word)
+
+
+def _month_spellings(month: str) -> list[str]:
+    return [month, *(a for a, full in _MONTH_NAMES.items() if full == month)]
+
+
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -115,7 +130,7 @@ def numbers(text: str) -> set[str]:
 
 
 def _words_lower(text: str) -> set[str]:
-    return {w.lower() for w in _EN_WORD.findall(text)}
+    return {_canon(w.lower()) for w in _EN_WORD.findall(text)}
 
 
 def proper_nouns(text: str) -> set[str]:
@@ -127,7 +142,7 @@ def proper_nouns(text: str) -> set[str]:
             w = re.sub(r"['’]s$", "", m.group())  # "Priya's" names Priya
             low = w.lower()
             if low in _MONTHS or low in _WEEKDAYS:
-                found.add(low)
+                found.add(_canon(low))
                 continue
             if not w[:1].isupper():
                 continue
@@ -299,7 +314,8 @@ def _replace_in(segment: str, wanted: set[str], label: dict[str, str]) -> str:
         if _ZH_CHAR.search(fact):
             segment = segment.replace(fact, label[kind])
         else:
-            segment = re.sub(rf"(?<![A-Za-z]){re.escape(fact)}(?![A-Za-z])", label[kind], segment,
+            spelled = "|".join(re.escape(f) for f in _month_spellings(fact))
+            segment = re.sub(rf"(?<![A-Za-z])(?:{spelled})(?![A-Za-z])", label[kind], segment,
                              flags=re.IGNORECASE)
     return segment
 
@@ -318,7 +334,7 @@ def key_facts(draft: str, *, limit: int = 10) -> list[str]:
     found += [(m.start(), m.group().strip()) for m in _FACT_NUMBER.finditer(body)]
     nouns = {n for n in proper_nouns(body) if not n.startswith("?")}
     for m in _EN_WORD.finditer(body):
-        if m.group().lower() in nouns and m.group()[:1].isupper():
+        if _canon(m.group().lower()) in nouns and m.group()[:1].isupper():
             found.append((m.start(), m.group()))
     found += [(m.start(), m.group()) for m in _ZH_NAME.finditer(body)]
     found += [(m.start(), m.group()) for m in _ZH_TITLE.finditer(body)]

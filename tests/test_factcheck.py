@@ -92,3 +92,15 @@ def test_list_markers_are_not_numbers() -> None:
     assert factcheck.check("建议：1、每周五前提交周报；2、主动同步进度。", DRAFT_ZH).ok
     assert factcheck.check("1. Send the report weekly.\n2. Ask for help early.", DRAFT).ok
     assert not factcheck.check("We met at 3. Then we left.", DRAFT).ok  # a time, not a marker
+
+
+def test_a_month_abbreviation_and_its_full_name_are_one_fact() -> None:
+    draft = "Priya moved the billing records on Sept 14."
+    for rewrite in ("On September 14, Priya moved the billing records.",
+                    "On Sept. 14, Priya moved the billing records."):
+        assert factcheck.check(rewrite, draft).ok
+        assert factcheck.retention(rewrite, draft).missing_facts == ()
+    invented = factcheck.check("In Oct and on Sept 14 Priya moved the records.", draft)
+    assert invented.fabricated == ("october",)
+    assert factcheck.replace_fabrications("In Oct, then October.", ("october",)) == (
+        "In [date], then [date].")
