@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from assistant.config import EMBEDDED_PROVIDER, Settings, get_settings
+from assistant.llm import llama_runtime
 from assistant.roleplay.service import RoleplayService
 from assistant.service import Coach
 
@@ -149,22 +150,19 @@ class _GgufLoad:
     def __init__(self, service: ServiceState) -> None:
         self.failure: BaseException | None = None
         self._service = service
+        self._thread: threading.Thread | None = None
         try:
-            from assistant.llm import llama_runtime
-
             llama_runtime.import_llama_cpp()
         except Exception as exc:  # reported by _load_model
             self.failure = exc
-            self._thread = None
             return
-        self._preload = llama_runtime.preload
         self._thread = threading.Thread(target=self._run, name="gguf-load", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
             self._service.readiness.model_load_s = round(
-                self._preload(self._service.settings), 2)
+                llama_runtime.preload(self._service.settings), 2)
         except BaseException as exc:  # reported by _load_model
             self.failure = exc
 

@@ -7,16 +7,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from coach_support import PERSONA_LINES, make_coach
 from fastapi import FastAPI
 
 from api.main import create_app
-from assistant.config import REPO_ROOT, Settings
-from assistant.development import load_catalogue
-from assistant.graph.context import Context, Retriever
+from assistant.config import Settings
+from assistant.graph.context import Retriever
 from assistant.llm.fake import ScriptedModel
-from assistant.prompts import PromptRenderer
 from assistant.roleplay.service import RoleplayService
-from assistant.service import Coach
+
+__all__ = ["PERSONA_LINES", "make_coach"]  # re-exported for the API tests
 
 CRITIQUE_REPLY = (
     "CRITIQUE: Name one concrete moment and its impact [1]; replace the label with the "
@@ -24,19 +24,6 @@ CRITIQUE_REPLY = (
 )
 DRAFT_EN = "Alice shipped the billing launch on time, but she is lazy in meetings."
 DRAFT_ZH = "小王上个月按时完成了支付项目，但他工作态度不好，总是迟到。"
-
-
-def make_coach(settings: Settings, retriever: Retriever | None,
-               model: ScriptedModel | None) -> Coach:
-    """A coach over the repository's prompts and catalogue with the given fakes."""
-    ctx = Context(
-        settings=settings,
-        prompts=PromptRenderer(REPO_ROOT / "prompts"),
-        catalogue=load_catalogue(REPO_ROOT / "knowledge" / "development_actions.yaml"),
-        retriever=retriever,
-        model=model,
-    )
-    return Coach(ctx)
 
 
 def make_app(
@@ -49,17 +36,6 @@ def make_app(
     settings = settings.model_copy(update=overrides)
     model = ScriptedModel(replies) if replies is not None else None
     return create_app(settings, coach=make_coach(settings, retriever, model)), model
-
-
-PERSONA_LINES = [
-    "I'm not sure I agree with that.",
-    "Which projects do you actually mean?",
-    "It has been a hard few months, honestly.",
-    "Maybe. I would need to think about it.",
-    "Okay, that sounds like something I can do.",
-    "Fine, let's put it in writing then.",
-]
-"""Persona replies the guard accepts (short, in character, none repeated)."""
 
 
 def make_roleplay(settings: Settings, replies: list[Any],

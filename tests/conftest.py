@@ -10,12 +10,11 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from assistant.config import REPO_ROOT, Settings
-from assistant.development import load_catalogue
-from assistant.graph.context import Context
+from coach_support import make_coach as support_make_coach
+
+from assistant.config import Settings
 from assistant.knowledge.store import Passage
 from assistant.llm.fake import ScriptedModel, block_real_model_calls
-from assistant.prompts import PromptRenderer
 from assistant.service import Coach
 
 
@@ -56,13 +55,6 @@ def retriever() -> FakeRetriever:
 def make_coach(settings: Settings, retriever: FakeRetriever):  # type: ignore[no-untyped-def]
     def _make(replies: list[object] | None = None) -> tuple[Coach, ScriptedModel | None]:
         model = ScriptedModel(replies) if replies is not None else None
-        ctx = Context(
-            settings=settings,
-            prompts=PromptRenderer(REPO_ROOT / "prompts"),
-            catalogue=load_catalogue(REPO_ROOT / "knowledge" / "development_actions.yaml"),
-            retriever=retriever,
-            model=model,
-        )
-        return Coach(ctx), model
+        return support_make_coach(settings, retriever, model), model
 
     return _make

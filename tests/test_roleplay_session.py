@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from coach_support import PERSONA_LINES
 
 from assistant.config import REPO_ROOT, Settings
 from assistant.llm.errors import ModelUnavailable
@@ -59,16 +60,6 @@ def make_service(tmp_path: Path, replies: list[object] | None = None, *,
                         prompts_dir=REPO_ROOT / "prompts")
     svc = RoleplayService.from_settings(settings, model=model, clock=clock or Clock())
     return svc, model
-
-
-PERSONA_LINES = [
-    "I'm not sure I agree with that.",
-    "Which projects do you actually mean?",
-    "It has been a hard few months, honestly.",
-    "Maybe. I would need to think about it.",
-    "Okay, that sounds like something I can do.",
-    "Fine, let's put it in writing then.",
-]
 
 
 def persona_lines(n: int) -> list[object]:

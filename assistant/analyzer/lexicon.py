@@ -399,22 +399,27 @@ def _factor_alternatives(alts: list[Any], state: Any) -> list[Any]:
     return out
 
 
+def _compile_tree(source: str, tree: Any, flags: int) -> re.Pattern[str]:
+    """What ``re._compiler.compile`` does with a parse tree (raises AttributeError or
+    TypeError where another Python's private API differs)."""
+    code = _sre_compiler._code(tree, flags)
+    state = tree.state
+    indexgroup: list[str | None] = [None] * state.groups
+    for name, index in state.groupdict.items():
+        indexgroup[index] = name
+    pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
+                                            state.groups - 1, state.groupdict,
+                                            tuple(indexgroup))
+    return pattern
+
+
 def compile_factored(source: str, flags: int = _FLAGS) -> re.Pattern[str]:
     """``re.compile(source, flags)`` with the alternations factored (see :func:`_factor`)."""
     flags = int(flags)
     try:
-        tree = _factor(_parser.parse(source, flags))
-        code = _sre_compiler._code(tree, flags)
-        state = tree.state
-        indexgroup: list[str | None] = [None] * state.groups
-        for name, index in state.groupdict.items():
-            indexgroup[index] = name
-        pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
-                                                state.groups - 1, state.groupdict,
-                                                tuple(indexgroup))
+        return _compile_tree(source, _factor(_parser.parse(source, flags)), flags)
     except (AttributeError, TypeError):  # pragma: no cover - another Python's internals
-        pattern = re.compile(source, flags)
-    return pattern
+        return re.compile(source, flags)
 
 
 def _union(patterns: Any) -> re.Pattern[str]:
@@ -563,18 +568,9 @@ def compile_with_tree(source: str, flags: int = _FLAGS) -> tuple[re.Pattern[str]
     flags = int(flags)  # as re.compile does: RegexFlag arithmetic in the compiler is slow
     tree = _parser.parse(source, flags)
     try:
-        code = _sre_compiler._code(tree, flags)
-        state = tree.state
-        indexgroup: list[str | None] = [None] * state.groups
-        for name, index in state.groupdict.items():
-            indexgroup[index] = name
-        pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
-                                                state.groups - 1, state.groupdict,
-                                                tuple(indexgroup))
+        return _compile_tree(source, tree, flags), tree
     except (AttributeError, TypeError):  # pragma: no cover - another Python's internals
-        pattern = re.compile(source, flags)
-        tree = _parser.parse(source, flags)
-    return pattern, tree
+        return re.compile(source, flags), _parser.parse(source, flags)
 
 
 def _entry(raw: dict[str, Any], trees: dict[int, Any] | None = None) -> Entry:

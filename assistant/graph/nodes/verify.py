@@ -60,38 +60,33 @@ def repair(rewrite: str, draft: str, lang: str) -> tuple[str, list[str]]:
     if invented:
         rewrite = factcheck.replace_fabrications(rewrite, invented)
         fixed.extend(invented)
-    after = analyze(rewrite)
-    spans = sorted(((f.start, f.end, f.text or "") for f in after.findings
-                    if f.kind in ("personality_label", "biased_language")
-                    and f.start is not None and f.end is not None), reverse=True)
-    slot = placeholder_slot("label", lang)
-    last_start = len(rewrite) + 1
-    for start, end, text in spans:
-        if end > last_start:  # overlapping findings: the outer one was replaced already
-            continue
-        rewrite = rewrite[:start] + slot + rewrite[end:]
-        last_start = start
-        fixed.append(text)
-    return rewrite, fixed
+    rewrite, labels = _replace_findings(rewrite, ("personality_label", "biased_language"),
+                                        placeholder_slot("label", lang))
+    return rewrite, fixed + labels
 
 
 def replace_exhortations(rewrite: str, lang: str) -> tuple[str, list[str]]:
     """Put a slot for the wanted behaviour where a rewrite kept the draft's empty advice
     ("step it up", "再接再厉"), as the placeholder outline does. Returns the text and the
     phrases replaced."""
-    spans = sorted(((f.start, f.end, f.text or "") for f in analyze(rewrite).findings
-                    if f.kind == "exhortation" and f.start is not None and f.end is not None),
+    return _replace_findings(rewrite, ("exhortation",), placeholder_slot("exhortation", lang))
+
+
+def _replace_findings(text: str, kinds: tuple[str, ...], slot: str) -> tuple[str, list[str]]:
+    """Replace the analyzer's findings of ``kinds`` in ``text`` by ``slot``; returns the text
+    and the words replaced."""
+    spans = sorted(((f.start, f.end, f.text or "") for f in analyze(text).findings
+                    if f.kind in kinds and f.start is not None and f.end is not None),
                    reverse=True)
-    slot = placeholder_slot("exhortation", lang)
     replaced: list[str] = []
-    last_start = len(rewrite) + 1
-    for start, end, text in spans:
-        if end > last_start:
+    last_start = len(text) + 1
+    for start, end, words in spans:
+        if end > last_start:  # overlapping findings: the outer one was replaced already
             continue
-        rewrite = rewrite[:start] + slot + rewrite[end:]
+        text = text[:start] + slot + text[end:]
         last_start = start
-        replaced.append(text)
-    return rewrite, replaced
+        replaced.append(words)
+    return text, replaced
 
 
 def _replaced(items: list[str]) -> list[str]:
