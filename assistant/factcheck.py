@@ -326,20 +326,50 @@ _FACT_NUMBER = re.compile(
 )
 
 
+def _one_fact(left: str, right: str) -> bool:
+    """Whether two neighbouring facts read as one: a date ("Sept 14", "Q4 2024") or a
+    multi-word name ("Acme Corp"), not a month next to a name ("March Priya")."""
+    left_date = left.lower() in _MONTHS or bool(re.fullmatch(r"[QH][1-4]", left))
+    if right[:1].isdigit():
+        return left_date
+    return (left[:1].isupper() and right[:1].isupper() and not left_date
+            and right.lower() not in _MONTHS)
+
+
 def key_facts(draft: str, *, limit: int = 10) -> list[str]:
     """The draft's facts as written (numbers with their units, names, dates), in order:
-    listed in the rewrite prompt so a small model keeps them instead of dropping them."""
-    found: list[tuple[int, str]] = []
+    listed in the rewrite prompt so a small model keeps them instead of dropping them.
+
+    A fact glued to letters or digits is listed whole ("Q3", "H1", not "Q" and "3"), and
+    facts one space apart are listed together ("Sept 14", "Acme Corp")."""
     body = strip_placeholders(draft)
-    found += [(m.start(), m.group().strip()) for m in _FACT_NUMBER.finditer(body)]
+    spans = [(m.start(), m.end()) for m in _FACT_NUMBER.finditer(body) if m.group().strip()]
     nouns = {n for n in proper_nouns(body) if not n.startswith("?")}
     for m in _EN_WORD.finditer(body):
         if _canon(m.group().lower()) in nouns and m.group()[:1].isupper():
-            found.append((m.start(), m.group()))
-    found += [(m.start(), m.group()) for m in _ZH_NAME.finditer(body)]
-    found += [(m.start(), m.group()) for m in _ZH_TITLE.finditer(body)]
+            spans.append((m.start(), m.end()))
+    spans += [(m.start(), m.end()) for m in _ZH_NAME.finditer(body)]
+    spans += [(m.start(), m.end()) for m in _ZH_TITLE.finditer(body)]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        while end > start and body[end - 1].isspace():
+            end -= 1
+        if body[start:end].isascii():  # widen to the whole token: "Q3", "H1", "4Q"
+            while start > 0 and body[start - 1].isascii() and body[start - 1].isalnum():
+                start -= 1
+            while end < len(body) and body[end].isascii() and body[end].isalnum():
+                end += 1
+        prev = merged[-1] if merged else None
+        if prev is not None and start < prev[1]:  # overlapping matches: one fact
+            prev[1] = max(prev[1], end)
+        elif (prev is not None and start <= prev[1] + 1 and body[prev[1]:start].strip() == ""
+                and _one_fact(body[prev[0]:prev[1]], body[start:end])):
+            prev[1] = max(prev[1], end)
+        else:
+            merged.append([start, end])
     out: list[str] = []
-    for _, fact in sorted(found):
-        if fact and fact not in out and not any(fact in o for o in out):
+    for start, end in merged:
+        fact = body[start:end].strip()
+        if fact and not any(fact in o for o in out):
             out.append(fact)
     return out[:limit]

@@ -79,6 +79,14 @@ def test_key_facts_keep_surface_forms_in_order() -> None:
     assert facts == ["March", "Priya", "75%", "Acme"]
 
 
+def test_key_facts_are_whole_tokens_and_whole_dates() -> None:
+    # A small model cannot keep "H" and "3": it can keep "H1" and "Q3".
+    facts = factcheck.key_facts(
+        "In the Q3 launch, Dana moved 1.2M users on Sept 14 for Acme Corp; in H1 she mentors.")
+    assert facts == ["Q3", "Dana", "1.2M", "Sept 14", "Acme Corp", "H1"]
+    assert factcheck.key_facts("By Q4 2024 the score rose 20%.") == ["Q4 2024", "20%"]
+
+
 def test_possessive_of_a_name_in_the_draft_is_not_invented() -> None:
     assert factcheck.check("Priya's guide is the example to cite.", DRAFT.replace("Sarah", "Priya")).ok
 

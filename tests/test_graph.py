@@ -237,3 +237,30 @@ def test_verify_puts_a_slot_where_the_rewrite_kept_empty_advice() -> None:
     assert placeholder_slot("exhortation", "zh") in text
     same, none = replace_exhortations("Ana closed 14 tickets in May.", "en")
     assert same == "Ana closed 14 tickets in May." and none == []
+
+
+def test_rewrite_cut_off_at_the_token_limit_ends_at_its_last_full_sentence(make_coach) -> None:  # type: ignore[no-untyped-def]
+    from assistant.graph.nodes.rewrite import rewrite_budget
+    from assistant.placeholder import placeholder_rewrite
+
+    _, max_tokens = rewrite_budget(placeholder_rewrite(analyze(DRAFT)))
+    padding = " ".join(["Her reports matter to the team."] * (max_tokens // 6 + 1))
+    cut_off = f"{GOOD_REWRITE} {padding} Next month she will also"
+    coach, model = make_coach([critique_reply(), cut_off])
+    r = coach.critique(DRAFT)
+    assert model.calls[1].max_tokens == max_tokens  # the limit follows the outline's length
+    assert r.rewrite is not None and r.rewrite.startswith(GOOD_REWRITE)
+    assert r.rewrite.endswith("team.") and "she will also" not in r.rewrite
+    # A reply that ends within the limit is kept whole, unfinished or not.
+    coach, _ = make_coach([critique_reply(), GOOD_REWRITE + " Then"])
+    assert coach.critique(DRAFT).rewrite == GOOD_REWRITE + " Then"
+
+
+def test_rewrite_budget_follows_the_outline() -> None:
+    from assistant.graph.nodes.rewrite import rewrite_budget
+
+    short_words, short_tokens = rewrite_budget("Good job.")
+    long_words, long_tokens = rewrite_budget(" ".join(["word"] * 150))
+    assert short_words == 40 and long_words == 165 and short_tokens < long_tokens <= 400
+    zh_chars, zh_tokens = rewrite_budget("小王" * 100)
+    assert zh_chars == 230 and zh_tokens < 400

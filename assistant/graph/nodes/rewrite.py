@@ -36,7 +36,7 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     # A small model polishes a fact-safe outline far more reliably than it rewrites from
     # scratch (it kept labels and dropped the draft); a strong model loses nothing by it.
     variables["skeleton"] = placeholder_rewrite(analysis)
-    words, max_tokens = rewrite_budget(analysis.text)
+    words, max_tokens = rewrite_budget(variables["skeleton"])
     variables["max_words"] = words
     try:
         gen = generate_text(
@@ -53,6 +53,8 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
             "rewrite_source": "placeholder",
         }
     text = clean_rewrite(gen.text)
+    if gen.completion_tokens >= max_tokens:  # cut off mid-way: end at its last full sentence
+        text = last_full_sentence(text)
     return {
         "rewrite": text,
         "rewrite_source": "model",
@@ -63,19 +65,32 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     }
 
 
-def rewrite_budget(draft: str) -> tuple[int, int]:
-    """(words or Chinese characters to ask for, max_tokens) for a rewrite of ``draft``.
+def rewrite_budget(outline: str) -> tuple[int, int]:
+    """(words or Chinese characters to ask for, max_tokens) for a rewrite of ``outline``.
 
-    About the draft's length plus room for placeholders and a next step: generation is the
-    slow part on a small local model (~15-35 tokens/s), and a short draft needs no essay.
+    The outline's length plus a little room: the rewrite polishes the outline, and
+    generation is the slow part on a small local model (~15-35 tokens/s). The token limit
+    leaves headroom over the asked length; a reply cut off there ends at its last full
+    sentence (``last_full_sentence``).
     """
-    cjk = len(_CJK.findall(draft))
-    words = len(_WORD.findall(draft))
-    if cjk > words:  # Chinese: characters, about one token each
-        size = min(max(cjk + 60, 100), 300)
-        return size, min(max(int(size * 1.2) + 40, 160), 480)
-    size = min(max(words + 40, 60), 200)
-    return size, min(max(int(size * 1.5) + 40, 140), 480)
+    cjk = len(_CJK.findall(outline))
+    words = len(_WORD.findall(outline))
+    if cjk > words:  # Chinese: characters, a little under one token each
+        size = min(max(cjk + 30, 60), 300)
+        return size, min(int(size * 1.1) + 40, 400)
+    size = min(max(words + 15, 40), 200)
+    return size, min(int(size * 1.4) + 40, 400)
+
+
+_SENTENCE_END = re.compile(r"(?:[.!?][\"'”’)\]]*(?=\s|$)|[。！？][”’）」]*)")
+
+
+def last_full_sentence(text: str) -> str:
+    """``text`` up to the end of its last complete sentence (all of it when none ends)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends:
+        return text
+    return text[: ends[-1]].rstrip()
 
 
 _ECHO = re.compile(
