@@ -94,7 +94,7 @@ def test_fabrication_retried_once_then_accepted(make_coach) -> None:  # type: ig
     assert len(model.calls) == 3
     assert "rejected" in model.calls[2].user and "falcon" in model.calls[2].user.lower()
     # The retry keeps the cacheable prefix of the first rewrite prompt.
-    assert model.calls[2].user.startswith(model.calls[1].user.split("\nRewrite:")[0])
+    assert model.calls[2].user.startswith(model.calls[1].user.split("\nFeedback:")[0])
     assert r.rewrite == GOOD_REWRITE and r.meta.fabrication_retry
     assert not r.degraded
 
@@ -183,6 +183,19 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     assert clean_rewrite("Here is the rewrite:\nPriya did X.\n\nGuidance:\n[1] Specific") == \
         "Priya did X."
     assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"
+    assert clean_rewrite("**Feedback:**\n\nPriya did X.") == "Priya did X."
+    assert clean_rewrite("改进后的反馈：小李表现不错。") == "小李表现不错。"
+    # A closing paragraph about the feedback itself goes, and so does what follows it.
+    assert clean_rewrite("Priya did X.\n\nThis feedback is specific and balanced.\n\n1. More") \
+        == "Priya did X."
+    assert clean_rewrite("小李完成了A。\n\n这段反馈具体、平衡。") == "小李完成了A。"
+    # The same paragraph twice (near enough) is kept once; distinct paragraphs all stay.
+    assert clean_rewrite("小王按期上线了模块。\n\n小王按期上线模块。") == "小王按期上线了模块。"
+    assert clean_rewrite("Priya did X.\n\nNext step: Y by [date].") == \
+        "Priya did X.\n\nNext step: Y by [date]."
+    # A sentence that merely starts with the word stays.
+    kept_start = "Feedback from the client on Priya's demo was strong: she did X."
+    assert clean_rewrite(kept_start) == kept_start
     assert clean_rewrite("Priya did X.\n\n[Guidance]: Specific feedback - [1]") == "Priya did X."
     kept = "Priya did X [example: when].\nNext step: [what] by [date]."
     assert clean_rewrite(kept) == kept

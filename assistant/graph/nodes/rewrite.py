@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from ... import factcheck
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _PREAMBLE = re.compile(
-    r"^\s*(here is|here's|below is|rewritten|revised|rewrite|改写后|修改后|以下是)[^\n:：]*[:：]\s*",
+    r"^\s*(?:\*\*|#+\s*)?"
+    r"(?:(?:here is|here's|below is|rewritten|revised|rewrite|改写后|修改后|以下是)[^\n:：]*"
+    r"|(?:improved |revised |rewritten )?feedback[^\n:：]{0,20}|(?:改进后的|修改后的)?反馈)"
+    r"[:：]\s*(?:\*\*)?\s*",
     re.IGNORECASE,
 )
 
@@ -102,13 +106,35 @@ _ECHO = re.compile(
 )
 
 
+# A paragraph that talks about the feedback instead of to the employee ("This feedback is
+# specific and balanced...", "To improve this feedback: 1. ..."): it and what follows go.
+_META = re.compile(
+    r"^\W*(?:(?:this|the above|the revised|the rewritten|the improved|my)\s+"
+    r"(?:feedback|rewrite|version|draft|outline)\b|(?:\[name\]|to|how to)\s+improve\s+"
+    r"(?:this|the)\s+(?:feedback|draft)|(?:这段|该|本|以上|上述|修改后的|改写后的)(?:反馈|改写|内容|版本))",
+    re.IGNORECASE,
+)
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
 def clean_rewrite(text: str) -> str:
-    """Strip a chatty preamble, code fences, and what a small model echoes after the text
-    (the prompt's guidance list, a trailing "Note:"), which would otherwise reach the
-    manager as part of the rewrite."""
+    """Strip a chatty preamble, code fences, markdown bold, and what a small model adds
+    after the text (the prompt's guidance list, a trailing "Note:", a paragraph about the
+    feedback itself, the same paragraph again), which would otherwise reach the manager as
+    part of the rewrite."""
     text = text.strip().strip("`").strip()
     text = _PREAMBLE.sub("", text, count=1)
     echo = _ECHO.search(text, 1)
     if echo:
         text = text[:echo.start()]
-    return text.strip().strip('"“”').strip()
+    text = text.replace("**", "")
+    kept: list[str] = []
+    for para in _PARAGRAPHS.split(text.strip()):
+        if kept and _META.search(para):
+            break
+        squeezed = re.sub(r"\s+", "", para)
+        if any(SequenceMatcher(None, squeezed, re.sub(r"\s+", "", k)).ratio() > 0.85
+               for k in kept):
+            continue  # the same paragraph again, near enough
+        kept.append(para.strip())
+    return "\n\n".join(kept).strip().strip('"“”').strip()
