@@ -360,10 +360,10 @@ def key_facts(draft: str, *, limit: int = 10) -> list[str]:
             while end < len(body) and body[end].isascii() and body[end].isalnum():
                 end += 1
         prev = merged[-1] if merged else None
-        if prev is not None and start < prev[1]:  # overlapping matches: one fact
-            prev[1] = max(prev[1], end)
-        elif (prev is not None and start <= prev[1] + 1 and body[prev[1]:start].strip() == ""
-                and _one_fact(body[prev[0]:prev[1]], body[start:end])):
+        # overlapping matches are one fact; so are neighbours that read as one
+        if prev is not None and (start < prev[1] or (
+                start == prev[1] + 1 and body[prev[1]:start].isspace()
+                and _one_fact(body[prev[0]:prev[1]], body[start:end]))):
             prev[1] = max(prev[1], end)
         else:
             merged.append([start, end])
@@ -373,3 +373,68 @@ def key_facts(draft: str, *, limit: int = 10) -> list[str]:
         if fact and not any(fact in o for o in out):
             out.append(fact)
     return out[:limit]
+
+
+# -- claims a rewrite makes about the past ------------------------------------------------
+
+_CLAIM_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+_ZH_CLAUSE = re.compile(r"[^，,；;。！？\n]+[，,；;。！？]*")
+_EN_PAST = re.compile(
+    r"\b(?:was|were|had|did|\w{2,}(?<!e)ed|led|made|took|built|wrote|showed|shown|helped|gave|"
+    r"ran|won|brought|began|kept|met|sent|found|got|spoke|drove|held|came|went|told|taught|"
+    r"sold|paid|became|grew|brought)\b",
+    re.IGNORECASE,
+)
+_ZH_PAST = re.compile(r"了|过|曾|已经|成功|取得|实现|带来")
+_NOT_A_CLAIM = re.compile(
+    r"\b(?:will|would|going to|next|plan|please|should|could|let's|let us|i'd like|aim|"
+    r"going forward|from now|by \[|if|whether|try)\b|下一步|将|会|希望|建议|请|需要|计划|争取|目标|"
+    r"之前|以后|今后|接下来|如果|可以",
+    re.IGNORECASE,
+)
+MIN_CLAIM_UNITS = 3
+MAX_NOVEL_SHARE = 0.6
+"""A past-tense sentence whose content is more than this share new (and at least
+``MIN_CLAIM_UNITS`` units long) states something the sources do not."""
+
+
+def _claim_units(text: str) -> set[str]:
+    """Content units for grounding: English words of 4+ letters cut to 5 (so "migrated"
+    meets "migration"), Chinese character pairs."""
+    units = {w.lower()[:5] for w in _EN_WORD.findall(text)
+             if len(w) > 3 and w.lower() not in _COMMON}
+    for run in _CJK_RUN.findall(text):
+        units.update(run[i:i + 2] for i in range(len(run) - 1))
+    return units
+
+
+def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
+    """Spans of sentences in ``text`` that state what someone did or achieved (past tense,
+    not a plan or a request) outside any placeholder, with content mostly absent from
+    ``sources`` (the draft and the outline the model was given).
+
+    Numbers, dates and names are ``check``'s job; this catches the invented event ("Lao
+    Zhang proposed a solution that solved the team's key problem") that has none.
+    """
+    known: set[str] = set()
+    for source in sources:
+        known |= _claim_units(strip_placeholders(source))
+    spans = []
+    for sent in _CLAIM_SENTENCE.finditer(text):
+        # Chinese strings clauses together with commas: judge each clause on its own, so
+        # "整体不错，具体表现了你的进步" loses only the invented half.
+        parts = (_ZH_CLAUSE.finditer(sent.group()) if _CJK_RUN.search(sent.group())
+                 else [sent])
+        for m in parts:
+            offset = sent.start() if m is not sent else 0
+            claim = strip_placeholders(m.group())
+            if _NOT_A_CLAIM.search(claim):
+                break  # a wish or a plan: the rest of the sentence belongs to it
+            if not (_EN_PAST.search(claim) or _ZH_PAST.search(claim)):
+                continue
+            units = _claim_units(claim)
+            if len(units) < MIN_CLAIM_UNITS:
+                continue
+            if len(units - known) / len(units) > MAX_NOVEL_SHARE:
+                spans.append((offset + m.start(), offset + m.end()))
+    return spans

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import factcheck
 
 DRAFT = ("Sarah rewrote the onboarding guide in March, cutting setup from two days to four hours. "
@@ -112,3 +114,35 @@ def test_a_month_abbreviation_and_its_full_name_are_one_fact() -> None:
     assert invented.fabricated == ("october",)
     assert factcheck.replace_fabrications("In Oct, then October.", ("october",)) == (
         "In [date], then [date].")
+
+
+_CLAIM_DRAFT = ("Priya migrated the billing service to the new ledger and wrote the runbook the "
+                "team now uses. Her status reports were late three times.")
+_CLAIM_DRAFT_ZH = "小王负责的对账模块按期上线，差错率明显下降。评审意见回复比较慢。"
+
+
+@pytest.mark.parametrize(("rewrite", "flagged"), [
+    # invented events: past tense, content the draft never mentions
+    ("Priya also mentored two interns and organised the hackathon last spring.", True),
+    ("You showed great initiative by volunteering for the customer escalations.", True),
+    ("老张在项目中主动提出解决方案，帮助团队解决了关键问题。", True),
+    # the draft's own facts, reworded
+    ("Priya's migration of the billing service to the new ledger went well.", False),
+    ("You wrote the runbook that the team now uses.", False),
+    ("小王负责的对账模块按期上线了，差错率下降明显。", False),
+    # plans, requests and wishes are not claims about the past
+    ("Next quarter you will present the migration lessons at the engineering forum.", False),
+    ("希望你下季度主动组织一次复盘会，分享上线经验。", False),
+    # the outline's slots, and sentences too short to judge
+    ("For example, [when and where], [name] [what they did], which [what it changed].", False),
+    ("That helped.", False),
+])
+def test_unsupported_claims(rewrite: str, flagged: bool) -> None:
+    spans = factcheck.unsupported_claims(rewrite, _CLAIM_DRAFT, _CLAIM_DRAFT_ZH)
+    assert bool(spans) is flagged, (rewrite, spans)
+
+
+def test_unsupported_claims_judge_chinese_clause_by_clause() -> None:
+    text = "整体不错，具体表现了你在工作中的努力和进步。"
+    spans = factcheck.unsupported_claims(text, "整体不错，继续加油。")
+    assert [text[s:e] for s, e in spans] == ["具体表现了你在工作中的努力和进步。"]

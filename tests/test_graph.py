@@ -277,3 +277,18 @@ def test_rewrite_budget_follows_the_outline() -> None:
     assert short_words == 40 and long_words == 165 and short_tokens < long_tokens <= 400
     zh_chars, zh_tokens = rewrite_budget("小王" * 100)
     assert zh_chars == 230 and zh_tokens < 400
+
+
+def test_invented_event_in_a_rewrite_becomes_an_example_slot(make_coach) -> None:  # type: ignore[no-untyped-def]
+    invented = GOOD_REWRITE.replace(
+        "Her weekly status reports",
+        "She also mentored both interns and organised the spring hackathon. Her weekly status "
+        "reports")
+    coach, model = make_coach([critique_reply(), invented])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 2 and r.meta.rewrite_source == "model" and not r.degraded
+    assert r.rewrite is not None
+    assert "hackathon" not in r.rewrite and "[example: when, what they did, what it changed]" \
+        in r.rewrite
+    assert r.rewrite.startswith("In March, Priya rewrote the onboarding guide")  # kept
+    assert any("claims not in the draft" in n and "hackathon" in n for n in r.meta.notes)

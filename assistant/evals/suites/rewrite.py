@@ -1,7 +1,8 @@
 """Suite ``rewrite`` (needs a model): the coach's rewrites, checked after the fact.
 
 For each draft the full coaching graph runs with the model, then the returned rewrite is
-measured: facts it adds (fabrication, ``factcheck.check``), bracketed placeholders,
+measured: facts it adds (fabrication, ``factcheck.check``), invented events the verifier
+replaced (``factcheck.unsupported_claims``), bracketed placeholders,
 improvement when the analyzer re-critiques it, and how much of the draft's content and
 facts it keeps (``factcheck.retention``).
 """
@@ -50,6 +51,7 @@ class RewriteSuite:
         fabricated, placeholders, improved, gains, kept, facts_lost, from_model, retried = (
             [], [], [], [], [], [], [], []
         )
+        claims_replaced: list[float] = []
         for case in cases:
             t0 = ctx.clock.perf()
             res = coach.critique(case.text, rating=case.rating, id=case.id)
@@ -71,6 +73,8 @@ class RewriteSuite:
             facts_lost.append(float(bool(ret.missing_facts)))
             from_model.append(float(res.meta.rewrite_source == "model"))
             retried.append(float(res.meta.fabrication_retry))
+            claims_replaced.append(float(any("claims not in the draft" in n
+                                             for n in res.meta.notes)))
             result.prompt_tokens += res.meta.prompt_tokens
             result.completion_tokens += res.meta.completion_tokens
             result.rows.append(CaseRow(
@@ -94,13 +98,17 @@ class RewriteSuite:
             "facts_dropped_rate": mean(facts_lost),
             "model_rewrite_rate": mean(from_model),
             "fabrication_retry_rate": mean(retried),
+            "invented_claims_replaced_rate": mean(claims_replaced),
             "n": float(len(cases)),
         }
         result.cost_usd = estimate_cost(ctx.settings.model, result.prompt_tokens,
                                         result.completion_tokens)
         result.notes.append("fabrication_rate counts returned rewrites with a fact not in the "
                             "draft; fabrication_retry_rate counts model rewrites the verifier "
-                            "rejected once before the final answer")
+                            "rejected once before the final answer; "
+                            "invented_claims_replaced_rate counts rewrites in which the "
+                            "verifier put a slot where the model stated an event the draft "
+                            "does not mention")
         return result
 
 

@@ -31,20 +31,24 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     replaceable += analysis.ignored_spans
     lang = analysis.message_language
     problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
+    outline = placeholder_rewrite(analysis)
     if not problems:
         text, hollow = replace_exhortations(state.rewrite, lang)
-        return {"rewrite": text, "violation": None, "notes": _replaced(hollow)}
+        text, claims = replace_unsupported(text, analysis.text, outline, lang)
+        return {"rewrite": text, "violation": None,
+                "notes": _replaced(hollow) + _unsupported(claims)}
     repaired, fixed = repair(state.rewrite, analysis.text, lang)
     if fixed and violations(repaired, analysis.text, replaceable=replaceable) is None:
         # Invented details and leftover labels do not need a second generation: they
         # become placeholders for the manager, as in the placeholder rewrite.
         repaired, hollow = replace_exhortations(repaired, lang)
+        repaired, claims = replace_unsupported(repaired, analysis.text, outline, lang)
         return {"rewrite": repaired, "violation": None,
-                "notes": _replaced(fixed + hollow)}
+                "notes": _replaced(fixed + hollow) + _unsupported(claims)}
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
     return {
-        "rewrite": placeholder_rewrite(analysis),
+        "rewrite": outline,
         "rewrite_source": "placeholder",
         "violation": problems,
         "degraded": True,
@@ -87,6 +91,37 @@ def _replace_findings(text: str, kinds: tuple[str, ...], slot: str) -> tuple[str
         last_start = start
         replaced.append(words)
     return text, replaced
+
+
+def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tuple[str, list[str]]:
+    """Put an example slot where a rewrite states something the employee did that neither
+    the draft nor the outline says (``factcheck.unsupported_claims``): a small model fills
+    the outline's slots with invented events. Neighbouring claims share one slot. Returns
+    the text and the claims replaced."""
+    spans = factcheck.unsupported_claims(rewrite, draft, outline)
+    if not spans:
+        return rewrite, []
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and not rewrite[merged[-1][1]:start].strip():
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    slot = placeholder_slot("vague", lang)
+    claims = []
+    for start, end in reversed(merged):
+        claim = rewrite[start:end]
+        body = claim.rstrip()
+        tail = body[len(body.rstrip(".!?。！？，,；;")):]  # keep the closing punctuation
+        lead = claim[: len(claim) - len(claim.lstrip())]
+        rewrite = rewrite[:start] + lead + slot + tail + claim[len(body):] + rewrite[end:]
+        claims.append(" ".join(body.split()))
+    return rewrite, claims[::-1]
+
+
+def _unsupported(claims: list[str]) -> list[str]:
+    return ([f"verify: replaced claims not in the draft with a placeholder: {' | '.join(claims)}"]
+            if claims else [])
 
 
 def _replaced(items: list[str]) -> list[str]:
