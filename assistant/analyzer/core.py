@@ -165,7 +165,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     bias = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame(bias, clauses, lang))
+    findings.extend(_identity_blame(bias, clauses, lang, text, cues))
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)
@@ -199,6 +199,8 @@ def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons,
         for entry, hit in lex.personality.find(sent.text):
             if entry.excluded(sent.text):
                 continue
+            if lex.heads.describes_other(sent.text, hit.start, hit.end):
+                continue  # "the build was flaky", "a stubborn bug", "客户很难缠"
             s, e = sent.start + hit.start, sent.start + hit.end
             m, sug = _msg("personality_label", lang, text=text[s:e])
             out.append(_span("personality_label", s, e, text, m, sug,
@@ -263,11 +265,28 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
     return _dedupe(out)
 
 
-def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str) -> list[Finding]:
+_SENTENCE_END = re.compile(r"[。！？.!?\n]")
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    """The sentence of ``text`` around ``pos`` (cut at sentence punctuation)."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, pos)), default=0)
+    end = _SENTENCE_END.search(text, pos)
+    return text[start:end.start() if end else len(text)]
+
+
+def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text: str,
+                    cues: Any) -> list[Finding]:
     """Identity-coded language in a judgement labels the person too."""
     out: list[Finding] = []
     for f in bias:
         if f.category not in _IDENTITY_CATEGORIES or f.start is None:
+            continue
+        if f.category == "family" and not cues.search("capacity_judgement",
+                                                      _sentence_at(text, f.start)):
+            # Family status with no verdict on the person ("大龄未婚，可以多安排出差",
+            # "with two kids at home she won't want the travel") is coded language about
+            # circumstances, not a judgement of character or ability.
             continue
         for c in clauses:
             # Identity-coded words judge the person, praise included; only a plan about

@@ -915,6 +915,44 @@ def _entry(raw: dict[str, Any], trees: dict[int, Any] | None = None) -> Entry:
     )
 
 
+_COPULA_EN = (r"(?:is|was|are|were|has been|have been|had been|has always been|seems|seemed|"
+              r"looks|looked|feels|felt|gets|got|became|becomes|has become|remains|remained|"
+              r"proved|proves|can be|could be|is being|was being|[\'’]s|[\'’]re)")
+_MODS_EN = (r"(?:\s+(?:so|very|really|quite|extremely|incredibly|a bit|a little|rather|too|"
+            r"pretty|increasingly|notoriously|still|always|super|unusually|particularly|"
+            r"especially|somewhat|fairly|frankly|honestly|just|also|often|sometimes|and|not)\b,?)*")
+_PERSON_ZH = re.compile(
+    r"(?:小|老|阿)[\u4e00-\u9fff]|[他她你]|同事|员工|[\u4e00-\u9fff](?:总|工|姐|哥)")
+
+
+class NonPersonHeads:
+    """Whether a trait word describes a thing or another party rather than the employee:
+    its subject or head noun is in ``heads.yaml`` ("the build was flaky", "a stubborn bug",
+    "客户这次非常难缠")."""
+
+    def __init__(self, raw: dict[str, list[str]]) -> None:
+        nouns = sorted({*raw.get("things", []), *raw.get("parties", [])}, key=len, reverse=True)
+        en = "|".join(_word_regex(w) for w in nouns)
+        tools = "|".join(_word_regex(w) for w in raw.get("tools", []))
+        subject = rf"(?:\b(?:{en})(?:e?s)?|(?-i:\b(?:{tools}))(?:[\'’]s)?)"
+        self._before_en = re.compile(
+            rf"{subject}(?:\s+[a-z]+)?\s+{_COPULA_EN}{_MODS_EN}\s*$", _FLAGS)
+        self._after_en = re.compile(rf"\s*(?:\b(?:{en})(?:e?s)?\b|(?-i:(?:{tools})\b))", _FLAGS)
+        zh = "|".join(re.escape(w) for w in
+                      sorted({*raw.get("zh_things", []), *raw.get("zh_parties", [])},
+                             key=len, reverse=True))
+        self._before_zh = re.compile(rf"(?:{zh})(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
+
+    def describes_other(self, text: str, start: int, end: int) -> bool:
+        """True when the hit ``text[start:end]`` has a non-person subject right before it
+        or a non-person head noun right after it."""
+        before = text[max(0, start - 60):start]
+        if self._before_en.search(before) or self._after_en.match(text, end):
+            return True
+        m = self._before_zh.search(before)
+        return m is not None and _PERSON_ZH.search(m.group("gap")) is None
+
+
 @dataclass(frozen=True)
 class Lexicons:
     """All lexicons the analyzer uses."""
@@ -922,6 +960,7 @@ class Lexicons:
     cues: CueSet
     personality: EntryIndex
     bias: EntryIndex
+    heads: NonPersonHeads
 
 
 @lru_cache(maxsize=1)
@@ -940,6 +979,7 @@ def load_lexicons() -> Lexicons:
             cues=CueSet(_load_yaml("cues.yaml")),
             personality=EntryIndex(personality, trees),
             bias=EntryIndex(bias, trees),
+            heads=NonPersonHeads(_load_yaml("heads.yaml")),
         )
     finally:
         if was_enabled:
