@@ -52,6 +52,27 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
 _HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
 
 
+# A review-template label opening a line, with the item after it: Keep/Improve,
+# Start/Stop/Continue (and their Chinese forms), What went well / Even better if.
+_INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
+    ("strength", re.compile(
+        r"^[\s\-•*]*(keep|keep doing|continue|continue doing|more of|what went well|went well|"
+        r"继续|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+    ("growth", re.compile(
+        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|even better if|ebi|delta|"
+        r"停止|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
+    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|尝试)\s*[:：]\s*\S", re.I)),
+]
+
+
+def _inline_label(text: str) -> str | None:
+    """The kind of template label a line opens with ("Keep: ...") or None."""
+    for kind, pattern in _INLINE_LABELS:
+        if pattern.match(text):
+            return kind
+    return None
+
+
 def _section_heading(text: str) -> str | None:
     """The kind of section a heading line opens, or None for any other line."""
     line = _HEADING_TRIM.sub("", text)
@@ -155,6 +176,9 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             section = heading
             for c in sent_clauses:  # the heading itself names nothing
                 c.strength = c.growth = c.growth_named = c.future = c.next_step = False
+        elif (label := _inline_label(sent.text)) is not None:
+            # "Keep: ...", "Improve: ...", "Start: ...", "停止：..." on one line.
+            _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
         clauses.extend(sent_clauses)
@@ -212,6 +236,16 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
     """Lines under a template heading: items under "Strengths" are strengths and items under
     "Areas for growth" are areas to improve, whatever their wording; under either heading
     a bare verb ("- Set up the rota ...") describes the past, not a step."""
+    if section == "step":
+        # "Start: booking a pre-brief before each survey": the item is the step.
+        for c in clauses:
+            c.topic = c.topic or content_topic(c.text, cues, ("directive", "action_verbs"))
+            if c.topic and not c.next_step:
+                c.future = c.next_step = True
+                c.step_quality = max(c.step_quality, 40)
+                c.evidence = min(c.evidence, 1)
+                c.specific = False
+        return
     for c in clauses:
         if section in ("strength", "growth") and c.future and not cues.search("directive", c.text):
             c.future = c.next_step = False

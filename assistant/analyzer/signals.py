@@ -107,7 +107,11 @@ _NOT_A_GAP = re.compile(
 # hold no action; "take ownership of the release checklist" does.
 _KEEP_GOING = re.compile(
     r"(keep|continue|stay|carry on|must|has to|have to|needs? to|should|this|it|that|don\x27t|"
-    r"do not|never)\b", re.IGNORECASE | re.ASCII)
+    r"do not|never)\b"
+    # Effort and attitude urges hold no action whatever follows ("try harder on the reports").
+    r"|(try|work|push|do|perform|be|get|step|tone|buck|pull|shape|up)\b\s*"
+    r"(harder|better|more|less|a bit more|it up|up|it down|your|his|her|their)\b",
+    re.IGNORECASE | re.ASCII)
 JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
 """Separators between two evaluations set side by side in one clause."""
 _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
@@ -116,7 +120,7 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)",
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -133,7 +137,8 @@ def _spaces(m: re.Match[str]) -> str:
 
 
 _STOP_VERB = re.compile(
-    r"^\s*(please\s+|kindly\s+)?(stop|don't|do not|never|quit|avoid|no more)\b|^\s*(请)?(不要|别|不能|禁止|杜绝)",
+    r"^\s*(please\s+|kindly\s+|pls\s+|plz\s+)?(stop|don't|do not|never|quit|avoid|no more)\b"
+    r"|^\s*(请)?(不要|别|不能|禁止|杜绝)",
     re.I | re.ASCII,
 )
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
@@ -319,7 +324,7 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     head = _IMPERATIVE_LEAD.sub("", text, count=1)
     head = _VOCATIVE.sub("", head, count=1)
     head = _TIME_LEAD.sub("", head, count=1)
-    if _DECLARATIVE.match(head):
+    if _DECLARATIVE.match(head) and not _CLAUSE_VERB.match(head):
         return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
     if not m or not head[:1].isalpha():
@@ -335,7 +340,10 @@ _VERB_SLOT_EN = re.compile(
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
     r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
-    r"you\x27ll|going to|be)\s+|[,;:—-]\s*)$",
+    r"you\x27ll|going to|be)\s+|[,;:—-]\s*"
+    # A numbered or lettered list item ("are required to: (1) send ..."), and a time lead
+    # without a comma ("Next engagement try the new template").
+    r"|(^|\s)\(?(\d{1,2}|[a-h])[.)]\s+|^\s*(next|each|every|this) [a-z]+( [a-z]+)?\s+)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
@@ -346,10 +354,14 @@ _TIME_LEAD = re.compile(
 )
 _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
                           re.IGNORECASE | re.ASCII)
+# Imperatives whose object is a clause: "Ensure every ticket has an owner by Friday".
+_CLAUSE_VERB = re.compile(r"^(ensure|make sure|check|confirm|verify|see to it|double-check)\b",
+                          re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
+    r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
 )
 
 
@@ -359,8 +371,9 @@ def _verb_in_slot(text: str, hit: Hit) -> bool:
     if _CJK.search(hit.text):
         return not _ZH_NEGATED_ACTION.search(text[max(0, hit.start - 2):hit.start])
     before = text[:hit.start]
-    if _CJK.search(before[-1:] or ""):
-        return True
+    if _CJK.search(before.rstrip()[-1:] or ""):
+        # "下个季度先独立 deliver 一个小 feature"; not "就不 assign 给她了"
+        return not _ZH_NEGATED_ACTION.search(before.rstrip())
     return bool(_VERB_SLOT_EN.search(before[-40:]))
 
 
