@@ -91,6 +91,8 @@ _NOT_A_GAP = re.compile(
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
+    # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
+    r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
@@ -143,7 +145,8 @@ _STOP_VERB = re.compile(
 )
 _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
-    r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
+    r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
+    r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
@@ -475,10 +478,17 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     return score
 
 
+_FUTURE_PARTICIPLE = re.compile(
+    r"(scheduled|planned|expected|required|requested|recommended|booked|proposed|needed)$", re.I)
+
+
 def _past_marker(text: str, done: list[Hit]) -> bool:
-    if any(h.text.lower().endswith(("ed", "了")) for h in done):
+    # "the course scheduled for May" is not a past event.
+    if any(h.text.lower().endswith(("ed", "了")) and not _FUTURE_PARTICIPLE.search(h.text.strip())
+           for h in done):
         return True
-    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier)\b|上(周|月|季度|次)|去年|已经", text, re.I | re.ASCII))
+    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier|past|so far|to date)\b"
+                          r"|上(周|月|季度|次)|去年|已经|过去|以来|至今|截至目前", text, re.I | re.ASCII))
 
 
 def _named(text: str) -> bool:
