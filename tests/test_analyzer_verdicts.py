@@ -173,3 +173,99 @@ def test_language_detection() -> None:
 def test_deterministic() -> None:
     draft = "小李今年整体表现不错，但周报经常迟交。Next month, send it by Friday."
     assert analyze(draft).findings == analyze(draft).findings
+
+
+# ---------------------------------------------------------------- word classes (recall sitting 2)
+# One table per class: representative sentences written for the class, with hard negatives.
+# (draft, expected verdicts that must hold, expected biased or None for "not checked")
+CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
+    # Trait words whose subject or head noun is a thing or another party (heads.yaml).
+    "non_person_heads": [
+        ("The nightly build was flaky all week.", {F: True}, False),
+        ("Confluence is unreliable on Monday mornings.", {F: True}, False),
+        ("We chased a stubborn memory leak for two days.", {F: True}, False),
+        ("The customer was rude on the phone all afternoon.", {F: True}, None),
+        ("这个供应商非常难缠，合同改了五次。", {F: True}, False),
+        ("这个 test 太 flaky 了，重跑了三次。", {F: True}, False),
+        # hard negatives: the person is the subject
+        ("She is unreliable.", {F: False}, None),
+        ("Omar is stubborn about code style.", {F: False}, None),
+        ("客户反馈小周很不靠谱。", {F: False}, None),
+    ],
+    # Family status: coded either way; a label only with a verdict on capacity or commitment.
+    "family_status": [
+        ("她是单亲妈妈，周末班就排给别人吧。", {F: True}, True),
+        ("As a single dad he won't want the late shifts, so give them to Ravi.", {F: True}, True),
+        ("生完孩子回来以后状态明显下滑。", {F: False}, True),
+        ("Since coming back from maternity leave she seems less focused.", {F: False}, True),
+    ],
+    # English trait words and type nouns in Chinese frames (mixed drafts).
+    "mixed_trait_frames": [
+        ("Jenny 是个典型的 control freak，什么都要自己改。", {F: False}, None),
+        ("他有时候太 arrogant 了，评审会上不听别人说。", {F: False}, None),
+        ("这个 deadline 太 aggressive 了，大家都在加班。", {F: True}, False),
+    ],
+    # Chinese colloquial character words (口语/成语) and the 天+才 hard negative.
+    "zh_character_idioms": [
+        ("小刘做事吊儿郎当，交接本经常不写。", {F: False}, None),
+        ("新来的这批人吃不了苦，夜班总是请假。", {F: False}, None),
+        ("老周是个热心肠，谁有事都帮。", {F: False}, None),
+        ("样品寄到后五天才检验，耽误了排产。", {F: True}, False),
+        ("做事拖拖拉拉，周报总是最后一个交。", {}, False),
+    ],
+    # Steps: clause-object imperatives, hedged suggestions, deadlines; exhortations are not.
+    "steps": [
+        ("Ensure every open incident has an owner by Thursday noon.", {A: True}, False),
+        ("It might be worth using the shared checklist for the next two audits.", {A: True}, False),
+        ("For the next 30 days you are asked to: (1) log every call in the CRM the same day.",
+         {A: True}, False),
+        ("下周二中午前把盘点表补全发我。", {A: True}, False),
+        ("下个季度先独立 own 一个小模块，从设计到上线。", {A: True}, False),
+        ("Try harder on the monthly forecasts.", {A: False}, False),
+        ("I'd like him to be more proactive going forward and really step it up.", {A: False},
+         False),
+        ("Keep it up!", {A: False}, False),
+        ("pls stop using ur phone at the till", {A: False}, False),
+        ("下个项目就不 assign 给他了。", {A: False}, None),
+    ],
+    # Inline review-template labels: Keep/Improve, Start/Stop/Continue (both languages).
+    "template_labels": [
+        ("Keep: your clear weekly status notes.\nImprove: estimates on migration tickets.",
+         {B: True, A: False}, False),
+        ("Start: sending a two-line summary after each client call.\n"
+         "Continue: the onboarding buddy sessions.", {A: True}, False),
+        ("开始：每次上线前在群里发回滚方案。\n停止：下班前临时改配置。\n继续：你整理的值班手册。",
+         {B: True, A: True}, False),
+    ],
+    # Areas and strengths in hedged or templated wording.
+    "hedged_balance": [
+        ("Top of the sales table again this month, though the CRM notes are a mess.", {B: True},
+         None),
+        ("Written reports are of a good standard. Knowledge of the new tariff rules could be "
+         "strengthened.", {B: True}, False),
+        ("Where I would like to see growth is in your handovers to the weekend team; otherwise "
+         "a solid half.", {B: True}, False),
+        ("表现一直很稳定，就是跟客户电话沟通时语气较为生硬。", {B: True}, False),
+        ("Great quarter, keep it up!", {B: False}, False),
+    ],
+    # Evidence without a unit list: counted outcomes, zero counts, measured changes.
+    "evidence": [
+        ("Seven invoices bounced back in June.", {S: True}, False),
+        ("Not a single dispensing error in her twelve night shifts.", {S: True}, False),
+        ("Checkout latency down from 1.2s to 400ms after his caching change.", {S: True}, False),
+        ("Ms Okafor has met the expectations of her grade this year.", {S: False}, False),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected", "biased"),
+    [case for cases in CLASS_CASES.values() for case in cases],
+    ids=[f"{cls}:{case[0][:30]}" for cls, cases in CLASS_CASES.items() for case in cases],
+)
+def test_word_classes(draft: str, expected: dict[str, bool], biased: bool | None) -> None:
+    a = analyze(draft)
+    got = a.verdicts.model_dump()
+    assert {k: got[k] for k in expected} == expected, [(f.kind, f.text) for f in a.findings]
+    if biased is not None:
+        assert a.biased is biased, [(f.kind, f.text) for f in a.findings]

@@ -941,7 +941,9 @@ class NonPersonHeads:
         zh = "|".join(re.escape(w) for w in
                       sorted({*raw.get("zh_things", []), *raw.get("zh_parties", [])},
                              key=len, reverse=True))
-        self._before_zh = re.compile(rf"(?:{zh})(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
+        # Mixed drafts name the thing in English too ("这个 test 太 flaky").
+        self._before_zh = re.compile(
+            rf"(?:{zh}|\b(?:{en})(?:e?s)?\b)(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
 
     def describes_other(self, text: str, start: int, end: int) -> bool:
         """True when the hit ``text[start:end]`` has a non-person subject right before it
