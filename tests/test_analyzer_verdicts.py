@@ -199,6 +199,20 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("生完孩子回来以后状态明显下滑。", {F: False}, True),
         ("Since coming back from maternity leave she seems less focused.", {F: False}, True),
     ],
+    # A past-tense trait word tied to one occasion is conduct; a habit stays a label.
+    "occasion": [
+        ("Dev was blunt in the 4 March pricing call and the client pushed back.", {F: True}, None),
+        ("She is defensive in meetings.", {F: False}, None),
+    ],
+    # Work habits qualified by an activity; copula-less Singapore English; marital status;
+    # Chinese inability complements blaming age.
+    "qualified_and_regional": [
+        ("He is inconsistent at updating the ticket status.", {F: True}, False),
+        ("Good with customers, but she too kiasu, checks every form three times.", {F: False},
+         None),
+        ("未婚，没有家庭负担，下个月的外派可以先考虑她。", {F: True}, True),
+        ("老员工了，新流程学不会，建议调岗。", {F: False}, True),
+    ],
     # English trait words and type nouns in Chinese frames (mixed drafts).
     "mixed_trait_frames": [
         ("Jenny 是个典型的 control freak，什么都要自己改。", {F: False}, None),

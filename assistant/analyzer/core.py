@@ -225,6 +225,8 @@ def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons,
                 continue
             if lex.heads.describes_other(sent.text, hit.start, hit.end):
                 continue  # "the build was flaky", "a stubborn bug", "客户很难缠"
+            if lex.heads.describes_occasion(sent.text, hit.start, hit.end):
+                continue  # "was assertive in the supplier negotiation on 9 May"
             s, e = sent.start + hit.start, sent.start + hit.end
             m, sug = _msg("personality_label", lang, text=text[s:e])
             out.append(_span("personality_label", s, e, text, m, sug,

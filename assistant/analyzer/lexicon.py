@@ -921,6 +921,7 @@ _COPULA_EN = (r"(?:is|was|are|were|has been|have been|had been|has always been|s
 _MODS_EN = (r"(?:\s+(?:so|very|really|quite|extremely|incredibly|a bit|a little|rather|too|"
             r"pretty|increasingly|notoriously|still|always|super|unusually|particularly|"
             r"especially|somewhat|fairly|frankly|honestly|just|also|often|sometimes|and|not)\b,?)*")
+_PAST_COPULA = re.compile(r"\b(?:was|were|got|became|seemed)\b", _FLAGS)
 _PERSON_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[他她你]|同事|员工|[\u4e00-\u9fff](?:总|工|姐|哥)")
 
@@ -942,8 +943,17 @@ class NonPersonHeads:
                       sorted({*raw.get("zh_things", []), *raw.get("zh_parties", [])},
                              key=len, reverse=True))
         # Mixed drafts name the thing in English too ("这个 test 太 flaky").
+        occasions = "|".join(_word_regex(w) for w in raw.get("occasions", []))
+        self._occasion = re.compile(
+            rf"\s+(?:in|during|at|on)\s+(?:the|this|that|our|last|yesterday[\'’]s|today[\'’]s|"
+            rf"his|her|their|a)\s+(?:[\w-]+\s+){{0,3}}?(?:{occasions})s?\b", _FLAGS)
         self._before_zh = re.compile(
             rf"(?:{zh}|\b(?:{en})(?:e?s)?\b)(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
+
+    def describes_occasion(self, text: str, start: int, end: int) -> bool:
+        """True when a past-tense trait hit is tied to one particular occasion ("Aaliyah was
+        assertive in the supplier negotiation"): conduct in a situation, not a trait."""
+        return bool(_PAST_COPULA.search(text, start, end)) and bool(self._occasion.match(text, end))
 
     def describes_other(self, text: str, start: int, end: int) -> bool:
         """True when the hit ``text[start:end]`` has a non-person subject right before it
