@@ -191,6 +191,18 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("She is unreliable.", {F: False}, None),
         ("Omar is stubborn about code style.", {F: False}, None),
         ("客户反馈小周很不靠谱。", {F: False}, None),
+        # coded words about another party are not said of the employee
+        ("The caller was aggressive and shouting, and the claim was still settled on time.",
+         {F: True}, False),
+        ("He's hopeless with numbers.", {F: False}, None),
+    ],
+    # Everyday idioms that judge disposition (attitude, ego, "always has to be right").
+    "disposition_idioms": [
+        ("Honestly, he always has to be right in design reviews.", {F: False}, None),
+        ("Her attitude stinks and the team has noticed.", {F: False}, None),
+        ("He doesn't have a creative bone in his body.", {F: False}, False),
+        ("She's lovely to have on the team.", {F: False}, None),
+        ("Their attitude survey response rate was 64%.", {F: True}, False),
     ],
     # Family status: coded either way; a label only with a verdict on capacity or commitment.
     "family_status": [

@@ -291,6 +291,8 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
         for entry, hit in lex.bias.find(sent.text):
             if entry.excluded(sent.text):
                 continue
+            if lex.heads.describes_other(sent.text, hit.start, hit.end):
+                continue  # "the customer was aggressive": not said of the employee
             s, e = sent.start + hit.start, sent.start + hit.end
             meta = entry.meta
             zh = lang == "zh"

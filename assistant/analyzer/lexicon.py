@@ -921,6 +921,7 @@ _COPULA_EN = (r"(?:is|was|are|were|has been|have been|had been|has always been|s
 _MODS_EN = (r"(?:\s+(?:so|very|really|quite|extremely|incredibly|a bit|a little|rather|too|"
             r"pretty|increasingly|notoriously|still|always|super|unusually|particularly|"
             r"especially|somewhat|fairly|frankly|honestly|just|also|often|sometimes|and|not)\b,?)*")
+_ENDS_WITH_PREPOSITION = re.compile(r"\b(?:with|at|to|of|for|about|in|on|as|by|around)\s*$", _FLAGS)
 _PAST_COPULA = re.compile(r"\b(?:was|were|got|became|seemed)\b", _FLAGS)
 _PERSON_ZH = re.compile(
     r"(?:小|老|阿)[\u4e00-\u9fff]|[他她你]|同事|员工|[\u4e00-\u9fff](?:总|工|姐|哥)")
@@ -942,13 +943,15 @@ class NonPersonHeads:
         zh = "|".join(re.escape(w) for w in
                       sorted({*raw.get("zh_things", []), *raw.get("zh_parties", [])},
                              key=len, reverse=True))
-        # Mixed drafts name the thing in English too ("这个 test 太 flaky").
         occasions = "|".join(_word_regex(w) for w in raw.get("occasions", []))
         self._occasion = re.compile(
             rf"\s+(?:in|during|at|on)\s+(?:the|this|that|our|last|yesterday[\'’]s|today[\'’]s|"
             rf"his|her|their|a)\s+(?:[\w-]+\s+){{0,3}}?(?:{occasions})s?\b", _FLAGS)
+        # Mixed drafts name the thing in English, then a Chinese degree word ("这个 test
+        # 太 flaky", "client 非常 difficult").
         self._before_zh = re.compile(
-            rf"(?:{zh}|\b(?:{en})(?:e?s)?\b)(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
+            rf"(?:(?:{zh})|\b(?:{en})(?:e?s)?\s*(?=[\u4e00-\u9fff]))"
+            rf"(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
 
     def describes_occasion(self, text: str, start: int, end: int) -> bool:
         """True when a past-tense trait hit is tied to one particular occasion ("Aaliyah was
@@ -959,7 +962,11 @@ class NonPersonHeads:
         """True when the hit ``text[start:end]`` has a non-person subject right before it
         or a non-person head noun right after it."""
         before = text[max(0, start - 60):start]
-        if self._before_en.search(before) or self._after_en.match(text, end):
+        if self._before_en.search(before):
+            return True
+        # "a stubborn bug": the noun right after the trait word is its head; after a
+        # preposition ("hopeless with numbers") it is only the object.
+        if not _ENDS_WITH_PREPOSITION.search(text, start, end) and self._after_en.match(text, end):
             return True
         m = self._before_zh.search(before)
         return m is not None and _PERSON_ZH.search(m.group("gap")) is None
