@@ -196,6 +196,15 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {F: True}, False),
         ("He's hopeless with numbers.", {F: False}, None),
     ],
+    # Coded words from the review research (Snyder 2014; Textio) and Chinese age remarks.
+    "coded_words": [
+        ("She's a real ball-buster with suppliers.", {F: False}, True),
+        ("He lets his emotions get the better of him in reviews.", {}, True),
+        ("She's a ditz on the phone.", {}, True),
+        ("都40了还在做基础岗位，没什么冲劲。", {}, True),
+        ("The emotional intelligence workshop is booked for May.", {}, False),
+        ("Average wait was 35 minutes, down from 50.", {}, False),
+    ],
     # Everyday idioms that judge disposition (attitude, ego, "always has to be right").
     "disposition_idioms": [
         ("Honestly, he always has to be right in design reviews.", {F: False}, None),
