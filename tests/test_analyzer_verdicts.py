@@ -282,6 +282,14 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          "a solid half.", {B: True}, False),
         ("表现一直很稳定，就是跟客户电话沟通时语气较为生硬。", {B: True}, False),
         ("Great quarter, keep it up!", {B: False}, False),
+        ("Guests ask for her by name. It would be great if the shift log were filled in "
+         "before handover.", {B: True}, False),
+        ("His onboarding guide is the gold standard here; his estimates tend to come in late.",
+         {B: True}, False),
+        ("She has grown a lot as a facilitator. The only thing I'd flag is the retro notes.",
+         {B: True}, False),
+        ("你的 dashboard 做得很 clean，就是 query 经常偏 slow。", {B: True}, False),
+        ("Her reports are rated 4.7 out of 5 by the partners.", {B: False}, False),
     ],
     # Evidence without a unit list: counted outcomes, zero counts, measured changes.
     "evidence": [
