@@ -290,6 +290,14 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {B: True}, False),
         ("你的 dashboard 做得很 clean，就是 query 经常偏 slow。", {B: True}, False),
         ("Her reports are rated 4.7 out of 5 by the partners.", {B: False}, False),
+        # context and consequences are not strengths; a praise word negated by "without"
+        ("She covered the tills for two weeks while we were short-staffed, without the "
+         "weekly banking slipping.", {B: False}, False),
+        ("Trainees leave his sessions without a clear idea of the first-week tasks.",
+         {B: False}, False),
+        ("The warehouse failed its fire inspection on 3 May; two juniors have stopped asking "
+         "him questions.", {B: False}, False),
+        ("整改要求：每天下午五点前提交巡检表；所有工单当天关闭。", {B: False, A: True}, False),
     ],
     # Evidence without a unit list: counted outcomes, zero counts, measured changes.
     "evidence": [

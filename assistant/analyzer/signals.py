@@ -95,6 +95,9 @@ _NOT_A_GAP = re.compile(
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
+    r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
+    r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
+    r"falling over|going down)\b"
     # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
     r"|\b(errors?|defects?|bugs?|incidents?|complaints?|escalations?|churn|attrition|shrink(age)?|"
     r"downtime|costs?|latency|turnaround|lead time|cycle time|backlog|overtime|rework|returns|"
@@ -147,7 +150,8 @@ _IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
     r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
-    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?)\b"
+    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
+    r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
     re.IGNORECASE | re.ASCII,
@@ -273,7 +277,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         clause.growth = True
     elif positive:
         negated = re.search(
-            r"\b(not|n't|never|hardly|barely|far from)\b\W+(\w+\W+){0,2}?"
+            r"\b(not|n't|never|hardly|barely|far from|without)\b\W+(\w+\W+){0,2}?"
             + re.escape(positive.text.split()[0].lower()),
             low,
         )
@@ -317,9 +321,14 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             best = max(past, key=lambda c: c.evidence)
             best.evidence = score
             best.specific = True
+    planned = any(c.future for c in clauses)
     for c in clauses:
         if c.specific and not c.growth and not c.future:
-            # A concrete achievement is recognition even without a praise word.
+            # A concrete achievement is recognition even without a praise word; beside a
+            # plan ("要求：...；所有 client meeting 提前 10 分钟上线") only a past one is.
+            done = cues.hits("done_verbs", c.text)
+            if planned and not done and not _past_marker(c.text, done):
+                continue
             c.strength = True
 
 
