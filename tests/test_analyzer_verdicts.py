@@ -259,6 +259,7 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("For Q4: run the supplier scorecard review and share it with ops by 30 November.",
          {A: True}, False),
         ("pls get the signed SOW to finance by Thu", {A: True}, False),
+        ("Maybe consider shadowing Ana on the next two client audits.", {A: True}, False),
         ("Try harder on the monthly forecasts.", {A: False}, False),
         ("I'd like him to be more proactive going forward and really step it up.", {A: False},
          False),
@@ -305,6 +306,7 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
     # Evidence without a unit list: counted outcomes, zero counts, measured changes.
     "evidence": [
         ("Seven invoices bounced back in June.", {S: True}, False),
+        ("Thanks for stepping in on the Saturday stocktake last weekend.", {S: True}, False),
         ("Not a single dispensing error in her twelve night shifts.", {S: True}, False),
         ("Checkout latency down from 1.2s to 400ms after his caching change.", {S: True}, False),
         ("Ms Okafor has met the expectations of her grade this year.", {S: False}, False),

@@ -146,7 +146,10 @@ _STOP_VERB = re.compile(
     r"|^\s*(请)?(不要|别|不能|禁止|杜绝)",
     re.I | re.ASCII,
 )
-_IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
+# A list marker, and hedges before an imperative ("Maybe consider pairing with Ana ...").
+_IMPERATIVE_LEAD = re.compile(
+    r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
+    re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
     r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
@@ -349,6 +352,7 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
+    r"maybe|perhaps|possibly|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
     r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
