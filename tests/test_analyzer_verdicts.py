@@ -212,6 +212,12 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("He doesn't have a creative bone in his body.", {F: False}, False),
         ("She's lovely to have on the team.", {F: False}, None),
         ("Their attitude survey response rate was 64%.", {F: True}, False),
+        ("He's got a lot of attitude with the dispatchers.", {F: False}, None),
+        ("Absolute legend. Covered three extra night shifts in May.", {F: False}, None),
+        ("Top bloke, always up for a laugh on the site.", {F: False}, None),
+        ("Honestly she's a bit of a jobsworth about the sign-in sheet.", {F: False}, None),
+        ("He's quite laid back about deadlines.", {F: False}, None),
+        ("It was a full-on week with two launches.", {F: True}, False),
     ],
     # Family status: coded either way; a label only with a verdict on capacity or commitment.
     "family_status": [
