@@ -204,6 +204,11 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("都40了还在做基础岗位，没什么冲劲。", {}, True),
         ("The emotional intelligence workshop is booked for May.", {}, False),
         ("Average wait was 35 minutes, down from 50.", {}, False),
+        ("He's a bit of a token on the steering committee.", {}, True),
+        ("Lots of grey hair for a product role, so maybe not the right fit.", {}, True),
+        ("She's bipolar about scope decisions.", {}, True),
+        ("Pretty for an engineer, and the client liked her.", {}, True),
+        ("Rotate the API token every 90 days and log the change.", {}, False),
     ],
     # Everyday idioms that judge disposition (attitude, ego, "always has to be right").
     "disposition_idioms": [
