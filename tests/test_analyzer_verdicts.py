@@ -304,6 +304,8 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("She has grown a lot as a facilitator. The only thing I'd flag is the retro notes.",
          {B: True}, False),
         ("你的 dashboard 做得很 clean，就是 query 经常偏 slow。", {B: True}, False),
+        ("你整理的 runbook 现在整个 team 都在用，不过 on-call 交接还是偏简单。", {B: True}, False),
+        ("汇报越来越有条理了，但 estimate 常常不准。", {B: True}, False),
         ("Her reports are rated 4.7 out of 5 by the partners.", {B: False}, False),
         # context and consequences are not strengths; a praise word negated by "without"
         ("She covered the tills for two weeks while we were short-staffed, without the "
