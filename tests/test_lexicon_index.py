@@ -168,6 +168,9 @@ def test_every_cue_is_scanned_keyed() -> None:
         ([r"(still )?needs? to\b", r"\d+(\.\d+)?\s*%", r"[-•*]\s*next\b", r"(^|[，,])\s*以后"],
          ["Still needs to. NEEDS TO", "grew 12.5 % and 3%", "• Next step", "以后，以后再说,以后"]),
         ([r"\b(ab|A|ac)\b", r"\bq[1-4]\b"], ["AC ab a Q3 q5"]),
+        # ^ with leading whitespace (newlines included), lazy and bounded optional repeats.
+        ([r"\bgrowth\b", r"^\s*(areas? for )?growth\s*:", r"^\s*?x{0,2}y", r"\d{0,3}%"],
+         ["\n  Growth: a", "growth: b", "xxy", " xy", "y growth", "12% and %"]),
     ],
 )
 def test_keyed_dispatch_matches_the_plain_union(patterns: list[str], texts: list[str]) -> None:

@@ -550,20 +550,22 @@ def _first_codes(item: Any) -> frozenset[int]:
     return frozenset([item[1]]) if item[0] is _C.LITERAL else _class_codes(item[1])
 
 
+_ANY_CHAR = (_C.IN, [(_C.CATEGORY, _C.CATEGORY_SPACE), (_C.CATEGORY, _C.CATEGORY_NOT_SPACE)])
+"""``[\\s\\S]``: one character of any kind, newline included (``.`` is not)."""
+
+
 def _after_first(state: Any, first: Any, assertion: Any) -> list[Any]:
     """``assertion`` (a zero-width test made before ``first``) re-stated after it."""
-    if 10 in _first_codes(first):
-        raise _NoDispatch("newline")  # the re-stated test steps back with '.'
     if assertion == (_C.AT, _C.AT_BOUNDARY):
         words = {c in _WORD_CODES for c in _first_codes(first)}
         if len(words) != 1:
             raise _NoDispatch("boundary before a mixed class")
         # \b before a word character: none just before it; before another: one there.
         op = _C.ASSERT_NOT if words.pop() else _C.ASSERT
-        body = [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_WORD)]), (_C.ANY, None)]
+        body = [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_WORD)]), _ANY_CHAR]
         return [first, (op, (-1, _parser.SubPattern(state, body)))]
     op, (direction, sub) = assertion
-    return [first, (op, (direction, _parser.SubPattern(state, [*sub.data, (_C.ANY, None)])))]
+    return [first, (op, (direction, _parser.SubPattern(state, [*sub.data, _ANY_CHAR])))]
 
 
 def _by_first_char(items: list[Any], state: Any, budget: list[int]) -> list[list[Any]]:
@@ -589,11 +591,13 @@ def _by_first_char(items: list[Any], state: Any, budget: list[int]) -> list[list
         if lo >= 1:  # x{m,n} is x x{m-1,n-1}, preferences kept
             more = [] if hi == 1 else [(op, (lo - 1, hi if hi == _C.MAXREPEAT else hi - 1, body))]
             return _by_first_char([*body.data, *more, *rest], state, budget)
-        if hi == 1 and rest:
-            once = _by_first_char([*body.data, *rest], state, budget)
+        if rest:
+            # x{0,n} rest: x{1,n} rest, then rest alone (greedy; the reverse when lazy).
+            more = body.data if hi == 1 else [(op, (1, hi, body))]
+            once = _by_first_char([*more, *rest], state, budget)
             never = _by_first_char(rest, state, budget)
             return once + never if op is _C.MAX_REPEAT else never + once
-        raise _NoDispatch("optional repeat")
+        raise _NoDispatch("optional repeat at the end")
     if op is _C.IN:
         codes = _class_codes(av)
         if len(codes) > _SMALL_CLASS or any(iop is _C.CATEGORY for iop, _ in av):
