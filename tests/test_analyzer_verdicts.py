@@ -173,3 +173,168 @@ def test_language_detection() -> None:
 def test_deterministic() -> None:
     draft = "小李今年整体表现不错，但周报经常迟交。Next month, send it by Friday."
     assert analyze(draft).findings == analyze(draft).findings
+
+
+# ---------------------------------------------------------------- word classes (recall sitting 2)
+# One table per class: representative sentences written for the class, with hard negatives.
+# (draft, expected verdicts that must hold, expected biased or None for "not checked")
+CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
+    # Trait words whose subject or head noun is a thing or another party (heads.yaml).
+    "non_person_heads": [
+        ("The nightly build was flaky all week.", {F: True}, False),
+        ("Confluence is unreliable on Monday mornings.", {F: True}, False),
+        ("We chased a stubborn memory leak for two days.", {F: True}, False),
+        ("The customer was rude on the phone all afternoon.", {F: True}, None),
+        ("这个供应商非常难缠，合同改了五次。", {F: True}, False),
+        ("这个 test 太 flaky 了，重跑了三次。", {F: True}, False),
+        # hard negatives: the person is the subject
+        ("She is unreliable.", {F: False}, None),
+        ("Omar is stubborn about code style.", {F: False}, None),
+        ("客户反馈小周很不靠谱。", {F: False}, None),
+        # coded words about another party are not said of the employee
+        ("The caller was aggressive and shouting, and the claim was still settled on time.",
+         {F: True}, False),
+        ("He's hopeless with numbers.", {F: False}, None),
+    ],
+    # Coded words from the review research (Snyder 2014; Textio) and Chinese age remarks.
+    "coded_words": [
+        ("She's a real ball-buster with suppliers.", {F: False}, True),
+        ("He lets his emotions get the better of him in reviews.", {}, True),
+        ("She's a ditz on the phone.", {}, True),
+        ("都40了还在做基础岗位，没什么冲劲。", {}, True),
+        ("The emotional intelligence workshop is booked for May.", {}, False),
+        ("Average wait was 35 minutes, down from 50.", {}, False),
+        ("He's a bit of a token on the steering committee.", {}, True),
+        ("Lots of grey hair for a product role, so maybe not the right fit.", {}, True),
+        ("She's bipolar about scope decisions.", {}, True),
+        ("Pretty for an engineer, and the client liked her.", {}, True),
+        ("Rotate the API token every 90 days and log the change.", {}, False),
+    ],
+    # Everyday idioms that judge disposition (attitude, ego, "always has to be right").
+    "disposition_idioms": [
+        ("Honestly, he always has to be right in design reviews.", {F: False}, None),
+        ("Her attitude stinks and the team has noticed.", {F: False}, None),
+        ("He doesn't have a creative bone in his body.", {F: False}, False),
+        ("She's lovely to have on the team.", {F: False}, None),
+        ("Their attitude survey response rate was 64%.", {F: True}, False),
+        ("He's got a lot of attitude with the dispatchers.", {F: False}, None),
+        ("Absolute legend. Covered three extra night shifts in May.", {F: False}, None),
+        ("Top bloke, always up for a laugh on the site.", {F: False}, None),
+        ("Honestly she's a bit of a jobsworth about the sign-in sheet.", {F: False}, None),
+        ("He's quite laid back about deadlines.", {F: False}, None),
+        ("It was a full-on week with two launches.", {F: True}, False),
+    ],
+    # Family status: coded either way; a label only with a verdict on capacity or commitment.
+    "family_status": [
+        ("她是单亲妈妈，周末班就排给别人吧。", {F: True}, True),
+        ("As a single dad he won't want the late shifts, so give them to Ravi.", {F: True}, True),
+        ("生完孩子回来以后状态明显下滑。", {F: False}, True),
+        ("Since coming back from maternity leave she seems less focused.", {F: False}, True),
+    ],
+    # A past-tense trait word tied to one occasion is conduct; a habit stays a label.
+    "occasion": [
+        ("Dev was blunt in the 4 March pricing call and the client pushed back.", {F: True}, None),
+        ("She is defensive in meetings.", {F: False}, None),
+    ],
+    # Work habits qualified by an activity; copula-less Singapore English; marital status;
+    # Chinese inability complements blaming age.
+    "qualified_and_regional": [
+        ("He is inconsistent at updating the ticket status.", {F: True}, False),
+        ("Good with customers, but she too kiasu, checks every form three times.", {F: False},
+         None),
+        ("未婚，没有家庭负担，下个月的外派可以先考虑她。", {F: True}, True),
+        ("老员工了，新流程学不会，建议调岗。", {F: False}, True),
+    ],
+    # English trait words and type nouns in Chinese frames (mixed drafts).
+    "mixed_trait_frames": [
+        ("Jenny 是个典型的 control freak，什么都要自己改。", {F: False}, None),
+        ("他有时候太 arrogant 了，评审会上不听别人说。", {F: False}, None),
+        ("这个 deadline 太 aggressive 了，大家都在加班。", {F: True}, False),
+    ],
+    # Chinese colloquial character words (口语/成语) and the 天+才 hard negative.
+    "zh_character_idioms": [
+        ("小刘做事吊儿郎当，交接本经常不写。", {F: False}, None),
+        ("新来的这批人吃不了苦，夜班总是请假。", {F: False}, None),
+        ("老周是个热心肠，谁有事都帮。", {F: False}, None),
+        ("样品寄到后五天才检验，耽误了排产。", {F: True}, False),
+        ("做事拖拖拉拉，周报总是最后一个交。", {}, False),
+    ],
+    # Steps: clause-object imperatives, hedged suggestions, deadlines; exhortations are not.
+    "steps": [
+        ("Ensure every open incident has an owner by Thursday noon.", {A: True}, False),
+        ("It might be worth using the shared checklist for the next two audits.", {A: True}, False),
+        ("For the next 30 days you are asked to: (1) log every call in the CRM the same day.",
+         {A: True}, False),
+        ("下周二中午前把盘点表补全发我。", {A: True}, False),
+        ("下个季度先独立 own 一个小模块，从设计到上线。", {A: True}, False),
+        ("For Q4: run the supplier scorecard review and share it with ops by 30 November.",
+         {A: True}, False),
+        ("pls get the signed SOW to finance by Thu", {A: True}, False),
+        ("Maybe consider shadowing Ana on the next two client audits.", {A: True}, False),
+        ("Try harder on the monthly forecasts.", {A: False}, False),
+        ("I'd like him to be more proactive going forward and really step it up.", {A: False},
+         False),
+        ("Keep it up!", {A: False}, False),
+        ("pls stop using ur phone at the till", {A: False}, False),
+        ("下个项目就不 assign 给他了。", {A: False}, None),
+    ],
+    # Inline review-template labels: Keep/Improve, Start/Stop/Continue (both languages).
+    "template_labels": [
+        ("Keep: your clear weekly status notes.\nImprove: estimates on migration tickets.",
+         {B: True, A: False}, False),
+        ("Start: sending a two-line summary after each client call.\n"
+         "Continue: the onboarding buddy sessions.", {A: True}, False),
+        ("开始：每次上线前在群里发回滚方案。\n停止：下班前临时改配置。\n继续：你整理的值班手册。",
+         {B: True, A: True}, False),
+    ],
+    # Areas and strengths in hedged or templated wording.
+    "hedged_balance": [
+        ("Top of the sales table again this month, though the CRM notes are a mess.", {B: True},
+         None),
+        ("Written reports are of a good standard. Knowledge of the new tariff rules could be "
+         "strengthened.", {B: True}, False),
+        ("Where I would like to see growth is in your handovers to the weekend team; otherwise "
+         "a solid half.", {B: True}, False),
+        ("表现一直很稳定，就是跟客户电话沟通时语气较为生硬。", {B: True}, False),
+        ("Great quarter, keep it up!", {B: False}, False),
+        ("Guests ask for her by name. It would be great if the shift log were filled in "
+         "before handover.", {B: True}, False),
+        ("His onboarding guide is the gold standard here; his estimates tend to come in late.",
+         {B: True}, False),
+        ("She has grown a lot as a facilitator. The only thing I'd flag is the retro notes.",
+         {B: True}, False),
+        ("你的 dashboard 做得很 clean，就是 query 经常偏 slow。", {B: True}, False),
+        ("你整理的 runbook 现在整个 team 都在用，不过 on-call 交接还是偏简单。", {B: True}, False),
+        ("汇报越来越有条理了，但 estimate 常常不准。", {B: True}, False),
+        ("Her reports are rated 4.7 out of 5 by the partners.", {B: False}, False),
+        # context and consequences are not strengths; a praise word negated by "without"
+        ("She covered the tills for two weeks while we were short-staffed, without the "
+         "weekly banking slipping.", {B: False}, False),
+        ("Trainees leave his sessions without a clear idea of the first-week tasks.",
+         {B: False}, False),
+        ("The warehouse failed its fire inspection on 3 May; two juniors have stopped asking "
+         "him questions.", {B: False}, False),
+        ("整改要求：每天下午五点前提交巡检表；所有工单当天关闭。", {B: False, A: True}, False),
+    ],
+    # Evidence without a unit list: counted outcomes, zero counts, measured changes.
+    "evidence": [
+        ("Seven invoices bounced back in June.", {S: True}, False),
+        ("Thanks for stepping in on the Saturday stocktake last weekend.", {S: True}, False),
+        ("Not a single dispensing error in her twelve night shifts.", {S: True}, False),
+        ("Checkout latency down from 1.2s to 400ms after his caching change.", {S: True}, False),
+        ("Ms Okafor has met the expectations of her grade this year.", {S: False}, False),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected", "biased"),
+    [case for cases in CLASS_CASES.values() for case in cases],
+    ids=[f"{cls}:{case[0][:30]}" for cls, cases in CLASS_CASES.items() for case in cases],
+)
+def test_word_classes(draft: str, expected: dict[str, bool], biased: bool | None) -> None:
+    a = analyze(draft)
+    got = a.verdicts.model_dump()
+    assert {k: got[k] for k in expected} == expected, [(f.kind, f.text) for f in a.findings]
+    if biased is not None:
+        assert a.biased is biased, [(f.kind, f.text) for f in a.findings]

@@ -12,11 +12,16 @@ import pytest
 from assistant.analyzer.lexicon import (
     _FLAGS,
     LEXICON_DIR,
+    CueSet,
     Entry,
     EntryIndex,
+    _Dispatch,
     _top_level_items,
     _union_source,
+    ascii_lower,
+    compile_dispatch,
     compile_factored,
+    compile_folded,
     compile_with_tree,
     expand_trait_classes,
     load_lexicons,
@@ -104,18 +109,91 @@ def test_top_level_items(source: str, items: list[str]) -> None:
         assert re.compile("".join(items)).pattern == source
 
 
-def test_script_specific_cue_regexes_find_what_the_full_ones_find() -> None:
-    """A clause without Chinese (or without ASCII letters) is scanned with a smaller
-    alternation; it must return exactly the hits of the full one."""
+def _dev_texts() -> list[str]:
+    """Every development draft, each sentence, and each comma-separated piece (clauses
+    start mid-sentence, where the keyed scan's ``^`` handling matters)."""
+    texts: list[str] = []
+    for name in ("critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl",
+                 "critique_dev4.jsonl"):
+        lines = (DATASETS / name).read_text(encoding="utf-8").splitlines()
+        texts += [json.loads(line)["text"] for line in lines if line.strip()]
+    texts += [part.strip() for t in list(texts) for part in re.split(r"[。！？.!?\n]", t)
+              if part.strip()]
+    texts += [part.strip() for t in list(texts) for part in re.split(r"[,，;；]", t)
+              if part.strip()]
+    return list(dict.fromkeys(texts + _TRICKY))
+
+
+def test_cue_hits_are_those_of_the_plain_union() -> None:
+    """Cue scans run keyed by first character on ASCII-lowered text (one scan for every
+    script); the hits must be exactly those of the plain case-insensitive union of the
+    cue's patterns, on every development text."""
+    import yaml
+
+    with (LEXICON_DIR / "cues.yaml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
     cues = load_lexicons().cues
-    lines = (DATASETS / "critique_dev2.jsonl").read_text(encoding="utf-8").splitlines()
-    texts = [json.loads(line)["text"] for line in lines]
-    texts += [part for t in texts for part in re.split(r"[。！？.!?]", t) if part.strip()]
-    for name, full in cues._cues.items():
+    texts = _dev_texts()
+    for name, by_lang in raw.items():
+        patterns = [p for lang in ("en", "zh") for p in by_lang.get(lang) or []]
+        plain = re.compile("|".join(f"(?:{p})" for p in patterns), _FLAGS)
         for text in texts:
-            expected = [(m.start(), m.group()) for m in full.finditer(text) if m.end() > m.start()]
+            expected = [(m.start(), m.group()) for m in plain.finditer(text) if m.end() > m.start()]
             cues._memo.clear()
             assert [(h.start, h.text) for h in cues.hits(name, text)] == expected, (name, text)
+
+
+def test_every_cue_is_scanned_keyed() -> None:
+    """A cue pattern the dispatch cannot key makes its whole cue fall back to the slow
+    union (several times slower): keep every cue keyed."""
+    cues = load_lexicons().cues
+    slow = sorted({name for (name, _), scan in cues._scans.items()
+                   if not isinstance(scan, _Dispatch)})
+    assert slow == []
+
+
+@pytest.mark.parametrize(
+    ("patterns", "texts"),
+    [
+        # ^ alternatives and keyed ones that match at the start too: the union's order wins.
+        ([r"\bareas? for growth\b", r"^\s*[-*]?\s*areas? for growth\s*:"],
+         ["Areas for growth: speed", " - areas for growth:", "no areas for growth"]),
+        ([r"^\s*(strengths?|wins)\s*:", r"\bstrengths?\b"],
+         ["Strengths: a", "strength", "x wins:"]),
+        # \b before word and non-word characters, lookbehinds moved past the first character.
+        ([r"\b(can|could) (\w+ ){0,2}(be|get) better\b", r"\b-\d+", r"(?<!搜索)推荐(?!系统)"],
+         ["it could really be better", "a-12 b -3", "推荐系统 搜索推荐 请推荐一本书",
+          "Can be better"]),
+        # Optional leading groups, repeats, small classes, case.
+        ([r"(still )?needs? to\b", r"\d+(\.\d+)?\s*%", r"[-•*]\s*next\b", r"(^|[，,])\s*以后"],
+         ["Still needs to. NEEDS TO", "grew 12.5 % and 3%", "• Next step", "以后，以后再说,以后"]),
+        ([r"\b(ab|A|ac)\b", r"\bq[1-4]\b"], ["AC ab a Q3 q5"]),
+        # ^ with leading whitespace (newlines included), lazy and bounded optional repeats.
+        ([r"\bgrowth\b", r"^\s*(areas? for )?growth\s*:", r"^\s*?x{0,2}y", r"\d{0,3}%"],
+         ["\n  Growth: a", "growth: b", "xxy", " xy", "y growth", "12% and %"]),
+    ],
+)
+def test_keyed_dispatch_matches_the_plain_union(patterns: list[str], texts: list[str]) -> None:
+    source = _union_source(patterns)
+    dispatch = compile_dispatch(source)
+    assert dispatch is not None
+    cues = CueSet({"cue": {"en": patterns}})
+    plain = re.compile("|".join(f"(?:{p})" for p in patterns), _FLAGS)
+    for text in texts:
+        cues._memo.clear()
+        assert [(h.start, h.end) for h in cues.hits("cue", text)] == \
+            [m.span() for m in plain.finditer(text)], (patterns, text)
+
+
+def test_case_folded_union_matches_on_lowered_text() -> None:
+    cases = [(r"[A-Z]+ x", "ABC X abc x"), (r"[^a-c]d", "Cd Xd"), (r"\bFoo\b", "FOO foo")]
+    for source, text in cases:
+        folded = compile_folded(source)
+        assert folded is not None
+        assert [m.span() for m in folded.finditer(ascii_lower(text))] == \
+            [m.span() for m in re.finditer(source, text, _FLAGS)]
+    assert compile_folded(r"(?-i:A)b") is None  # a local case flag cannot be folded
+    assert ascii_lower("ÀB İx") == "Àb İx"  # only ASCII capitals; lengths unchanged
 
 
 def test_hoisted_word_boundary_union_finds_the_same() -> None:

@@ -52,6 +52,27 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
 _HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
 
 
+# A review-template label opening a line, with the item after it: Keep/Improve,
+# Start/Stop/Continue (and their Chinese forms), What went well / Even better if.
+_INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
+    ("strength", re.compile(
+        r"^[\s\-•*]*(keep|keep doing|continue|continue doing|more of|what went well|went well|"
+        r"继续|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+    ("growth", re.compile(
+        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|even better if|ebi|delta|"
+        r"停止|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
+    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|尝试)\s*[:：]\s*\S", re.I)),
+]
+
+
+def _inline_label(text: str) -> str | None:
+    """The kind of template label a line opens with ("Keep: ...") or None."""
+    for kind, pattern in _INLINE_LABELS:
+        if pattern.match(text):
+            return kind
+    return None
+
+
 def _section_heading(text: str) -> str | None:
     """The kind of section a heading line opens, or None for any other line."""
     line = _HEADING_TRIM.sub("", text)
@@ -155,6 +176,9 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             section = heading
             for c in sent_clauses:  # the heading itself names nothing
                 c.strength = c.growth = c.growth_named = c.future = c.next_step = False
+        elif (label := _inline_label(sent.text)) is not None:
+            # "Keep: ...", "Improve: ...", "Start: ...", "停止：..." on one line.
+            _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
         clauses.extend(sent_clauses)
@@ -165,7 +189,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     bias = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame(bias, clauses, lang))
+    findings.extend(_identity_blame(bias, clauses, lang, text, cues))
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)
@@ -199,6 +223,10 @@ def _personality_findings(text: str, sentences: list[Sentence], lex: Lexicons,
         for entry, hit in lex.personality.find(sent.text):
             if entry.excluded(sent.text):
                 continue
+            if lex.heads.describes_other(sent.text, hit.start, hit.end):
+                continue  # "the build was flaky", "a stubborn bug", "客户很难缠"
+            if lex.heads.describes_occasion(sent.text, hit.start, hit.end):
+                continue  # "was assertive in the supplier negotiation on 9 May"
             s, e = sent.start + hit.start, sent.start + hit.end
             m, sug = _msg("personality_label", lang, text=text[s:e])
             out.append(_span("personality_label", s, e, text, m, sug,
@@ -210,6 +238,16 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
     """Lines under a template heading: items under "Strengths" are strengths and items under
     "Areas for growth" are areas to improve, whatever their wording; under either heading
     a bare verb ("- Set up the rota ...") describes the past, not a step."""
+    if section == "step":
+        # "Start: booking a pre-brief before each survey": the item is the step.
+        for c in clauses:
+            c.topic = c.topic or content_topic(c.text, cues, ("directive", "action_verbs"))
+            if c.topic and not c.next_step:
+                c.future = c.next_step = True
+                c.step_quality = max(c.step_quality, 40)
+                c.evidence = min(c.evidence, 1)
+                c.specific = False
+        return
     for c in clauses:
         if section in ("strength", "growth") and c.future and not cues.search("directive", c.text):
             c.future = c.next_step = False
@@ -253,6 +291,8 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
         for entry, hit in lex.bias.find(sent.text):
             if entry.excluded(sent.text):
                 continue
+            if lex.heads.describes_other(sent.text, hit.start, hit.end):
+                continue  # "the customer was aggressive": not said of the employee
             s, e = sent.start + hit.start, sent.start + hit.end
             meta = entry.meta
             zh = lang == "zh"
@@ -263,11 +303,28 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
     return _dedupe(out)
 
 
-def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str) -> list[Finding]:
+_SENTENCE_END = re.compile(r"[。！？.!?\n]")
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    """The sentence of ``text`` around ``pos`` (cut at sentence punctuation)."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, pos)), default=0)
+    end = _SENTENCE_END.search(text, pos)
+    return text[start:end.start() if end else len(text)]
+
+
+def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text: str,
+                    cues: Any) -> list[Finding]:
     """Identity-coded language in a judgement labels the person too."""
     out: list[Finding] = []
     for f in bias:
         if f.category not in _IDENTITY_CATEGORIES or f.start is None:
+            continue
+        if f.category == "family" and not cues.search("capacity_judgement",
+                                                      _sentence_at(text, f.start)):
+            # Family status with no verdict on the person ("大龄未婚，可以多安排出差",
+            # "with two kids at home she won't want the travel") is coded language about
+            # circumstances, not a judgement of character or ability.
             continue
         for c in clauses:
             # Identity-coded words judge the person, praise included; only a plan about

@@ -27,6 +27,7 @@ LEXICON_DIR = Path(__file__).parent / "lexicons"
 # ASCII: CJK characters count as \w in Unicode mode, which would defeat \b around English
 # words inside Chinese prose ("请update一次pipeline").
 _FLAGS = re.IGNORECASE | re.ASCII
+_NOCASE = int(re.IGNORECASE)  # ints: RegexFlag arithmetic in the compiler is slow
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,33 +423,342 @@ def compile_factored(source: str, flags: int = _FLAGS) -> re.Pattern[str]:
         return re.compile(source, flags)
 
 
-def _union(patterns: Any) -> re.Pattern[str]:
-    return compile_factored(_union_source(patterns))
+class _NotFoldable(Exception):
+    """A construct whose case-insensitive meaning is not kept by :func:`_fold_case`."""
+
+
+_UPPER = frozenset(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = {c: c + 32 for c in _UPPER}
+"""``str.translate`` table: ASCII letters only, so the length never changes."""
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with only its ASCII capitals lowered (what ``re.IGNORECASE | re.ASCII``
+    folds); positions are unchanged."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def _fold_code(c: int) -> int:
+    return c + 32 if c in _UPPER else c
+
+
+def _fold_class(items: list[Any]) -> list[Any]:
+    """A class that, on ASCII-lowered text, accepts what ``items`` accepts ignoring case:
+    the items plus the lower-case form of every capital they hold (a negated class then
+    rejects both cases too)."""
+    out = list(items)
+    for op, av in items:
+        if op is _C.LITERAL and av in _UPPER:
+            out.append((_C.LITERAL, av + 32))
+        elif op is _C.RANGE:
+            lo, hi = max(av[0], 65), min(av[1], 90)
+            out.extend((_C.LITERAL, c + 32) for c in range(lo, hi + 1))
+        elif op not in (_C.LITERAL, _C.RANGE, _C.NEGATE, _C.CATEGORY):
+            raise _NotFoldable(op)
+    return out
+
+
+def _fold_case(sub: Any) -> Any:
+    """Rewrite a parse tree compiled with ``IGNORECASE | ASCII`` so that, compiled without
+    ``IGNORECASE``, it matches ASCII-lowered text exactly where the original matched the
+    text. Case-sensitive literals are what the engine's alternation fast path can skip
+    with one comparison; ignore-case ones it has to enter one by one."""
+    data = sub.data
+    for i, (op, av) in enumerate(data):
+        if op in (_C.LITERAL, _C.NOT_LITERAL):
+            data[i] = (op, _fold_code(av))
+        elif op is _C.IN:
+            data[i] = (op, _fold_class(av))
+        elif op is _C.SUBPATTERN:
+            if (av[1] | av[2]) & _NOCASE:
+                raise _NotFoldable("local case flag")
+            _fold_case(av[-1])
+        elif op is _C.BRANCH:
+            for alt in av[1]:
+                _fold_case(alt)
+        elif op in _REPEATS:
+            _fold_case(av[2])
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            _fold_case(av[1])
+        elif op is getattr(_C, "ATOMIC_GROUP", None):
+            _fold_case(av)
+        elif op not in (_C.AT, _C.ANY, _C.CATEGORY):
+            raise _NotFoldable(op)  # group references and anything new
+    return sub
+
+
+def _folded_tree(source: str, flags: int) -> Any:
+    """Parse ``source`` and fold it for ASCII-lowered text (raises _NotFoldable)."""
+    if not flags & _NOCASE or flags & int(re.LOCALE | re.VERBOSE):
+        raise _NotFoldable("flags")
+    tree = _fold_case(_parser.parse(source, flags))
+    tree.state.flags = int(tree.state.flags) & ~_NOCASE
+    return tree
+
+
+def compile_folded(source: str, flags: int = _FLAGS) -> re.Pattern[str] | None:
+    """``compile_factored(source, flags)`` for ASCII-lowered text (see :func:`ascii_lower`):
+    the same spans, found faster. None where the pattern cannot be folded."""
+    flags = int(flags)
+    try:
+        tree = _folded_tree(source, flags)
+        return _compile_tree(source, _factor(tree), flags & ~_NOCASE)
+    except (_NotFoldable, AttributeError, TypeError):
+        return None
+
+
+# First-character dispatch. Python's engine tries a union's alternatives one after another
+# at every position, and can skip an alternative cheaply only when it begins with a literal
+# (one comparison, in C). Most cue patterns begin with \b and a group of words, so every
+# alternative was entered at every word. Rewritten so each alternative begins with its
+# first character, the union becomes one alternation keyed by first character: a position
+# costs a comparison or two, and the search skips characters no cue can start with.
+
+_MAX_DISPATCH = 3000
+"""Most alternatives a union may expand into (compile time grows with the count)."""
+_SMALL_CLASS = 12
+"""A class of at most this many characters is spelt out as one alternative per character."""
+_WORD_CODES = frozenset(range(ord("a"), ord("z") + 1)) | frozenset(range(ord("0"), ord("9") + 1)) \
+    | {ord("_")} | _UPPER
+_CATEGORY_CODES = {
+    _C.CATEGORY_DIGIT: frozenset(range(ord("0"), ord("9") + 1)),
+    _C.CATEGORY_SPACE: frozenset([9, 10, 11, 12, 13, 32]),
+    _C.CATEGORY_WORD: _WORD_CODES,
+}
+
+
+class _NoDispatch(Exception):
+    """A union that cannot be keyed by first character (it is scanned as it is)."""
+
+
+def _class_codes(items: list[Any]) -> frozenset[int]:
+    """The characters a positive class accepts (raises for negated or other classes)."""
+    codes: set[int] = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            codes.add(av)
+        elif op is _C.RANGE:
+            codes.update(range(av[0], av[1] + 1))
+        elif op is _C.CATEGORY and av in _CATEGORY_CODES:
+            codes |= _CATEGORY_CODES[av]
+        else:
+            raise _NoDispatch(op)
+    return frozenset(codes)
+
+
+def _first_codes(item: Any) -> frozenset[int]:
+    return frozenset([item[1]]) if item[0] is _C.LITERAL else _class_codes(item[1])
+
+
+_ANY_CHAR = (_C.IN, [(_C.CATEGORY, _C.CATEGORY_SPACE), (_C.CATEGORY, _C.CATEGORY_NOT_SPACE)])
+"""``[\\s\\S]``: one character of any kind, newline included (``.`` is not)."""
+
+
+def _after_first(state: Any, first: Any, assertion: Any) -> list[Any]:
+    """``assertion`` (a zero-width test made before ``first``) re-stated after it."""
+    if assertion == (_C.AT, _C.AT_BOUNDARY):
+        words = {c in _WORD_CODES for c in _first_codes(first)}
+        if len(words) != 1:
+            raise _NoDispatch("boundary before a mixed class")
+        # \b before a word character: none just before it; before another: one there.
+        op = _C.ASSERT_NOT if words.pop() else _C.ASSERT
+        body = [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_WORD)]), _ANY_CHAR]
+        return [first, (op, (-1, _parser.SubPattern(state, body)))]
+    op, (direction, sub) = assertion
+    return [first, (op, (direction, _parser.SubPattern(state, [*sub.data, _ANY_CHAR])))]
+
+
+def _by_first_char(items: list[Any], state: Any, budget: list[int]) -> list[list[Any]]:
+    """Alternatives, in the engine's order of preference, that together match what
+    ``items`` matches; each begins with a literal or a class (its key) or with ``^``."""
+    if not items:
+        raise _NoDispatch("empty")
+    (op, av), rest = items[0], items[1:]
+    if (op is _C.AT and av is _C.AT_BOUNDARY) or (op in (_C.ASSERT, _C.ASSERT_NOT) and av[0] == -1):
+        return [alt if alt[0][0] is _C.AT else _after_first(state, alt[0], items[0]) + alt[1:]
+                for alt in _by_first_char(rest, state, budget)]
+    if op is _C.LITERAL or (op is _C.AT and av is _C.AT_BEGINNING):
+        budget[0] += 1
+        if budget[0] > _MAX_DISPATCH:
+            raise _NoDispatch("too many alternatives")
+        return [items]
+    if op is _C.SUBPATTERN and not (av[1] or av[2]):
+        return _branch_by_first_char([av[-1]], rest, state, budget)
+    if op is _C.BRANCH:
+        return _branch_by_first_char(av[1], rest, state, budget)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+        lo, hi, body = av
+        if lo >= 1:  # x{m,n} is x x{m-1,n-1}, preferences kept
+            more = [] if hi == 1 else [(op, (lo - 1, hi if hi == _C.MAXREPEAT else hi - 1, body))]
+            return _by_first_char([*body.data, *more, *rest], state, budget)
+        if rest:
+            # x{0,n} rest: x{1,n} rest, then rest alone (greedy; the reverse when lazy).
+            more = body.data if hi == 1 else [(op, (1, hi, body))]
+            once = _by_first_char([*more, *rest], state, budget)
+            never = _by_first_char(rest, state, budget)
+            return once + never if op is _C.MAX_REPEAT else never + once
+        raise _NoDispatch("optional repeat at the end")
+    if op is _C.IN:
+        codes = _class_codes(av)
+        if len(codes) > _SMALL_CLASS or any(iop is _C.CATEGORY for iop, _ in av):
+            budget[0] += 1
+            return [items]
+        return _group_by_key(state, [[(_C.LITERAL, c)] for c in sorted(codes)], rest)
+    raise _NoDispatch(op)
+
+
+def _branch_by_first_char(branches: list[Any], rest: list[Any], state: Any,
+                          budget: list[int]) -> list[list[Any]]:
+    """``(a|b|...)rest``: the alternatives are keyed on their own and ``rest`` follows each
+    key's group once (copying ``rest`` into every alternative made the code several times
+    larger); where an alternative cannot be keyed without ``rest``, ``rest`` is copied."""
+    spent = budget[0]
+    try:
+        inner = [alt for branch in branches
+                 for alt in _by_first_char(list(branch.data), state, budget)]
+        if not any(alt[0][0] is _C.AT for alt in inner):
+            return _group_by_key(state, inner, rest)
+    except _NoDispatch:
+        pass
+    budget[0] = spent
+    return [alt for branch in branches
+            for alt in _by_first_char([*branch.data, *rest], state, budget)]
+
+
+def _group_by_key(state: Any, alts: list[list[Any]], rest: list[Any]) -> list[list[Any]]:
+    """Gather keyed alternatives by key (``key (?:tail1|tail2) rest``). Alternatives with
+    different first characters never both match at one position, so only the order of
+    alternatives whose first characters overlap has to be (and is) kept."""
+    groups: list[tuple[Any, frozenset[int], list[list[Any]]]] = []
+    for alt in alts:
+        codes = _first_codes(alt[0])
+        last = next((g for g in reversed(groups) if g[1] & codes), None)
+        if last is None or repr(last[0]) != repr(alt[0]):
+            fresh: list[list[Any]] = []
+            last = (alt[0], codes, fresh)
+            groups.append(last)
+        last[2].append(alt[1:])
+    out: list[list[Any]] = []
+    for key, _codes, tails in groups:
+        tails = _shared_assertions(state, tails)
+        if len(tails) == 1:
+            out.append([key, *tails[0], *rest])
+        else:
+            branch = _parser.SubPattern(
+                state, [(_C.BRANCH, (None, [_parser.SubPattern(state, t) for t in tails]))])
+            out.append([key, (_C.SUBPATTERN, (None, 0, 0, branch)), *rest])
+    return out
+
+
+def _shared_assertions(state: Any, rests: list[list[Any]]) -> list[list[Any]]:
+    """Adjacent alternatives that begin with the same assertion test it once."""
+    out: list[list[Any]] = []
+    i = 0
+    while i < len(rests):
+        head = rests[i][0] if rests[i] else None
+        j = i + 1
+        if head is not None and head[0] in (_C.ASSERT, _C.ASSERT_NOT):
+            key = repr(head)
+            while j < len(rests) and rests[j] and repr(rests[j][0]) == key:
+                j += 1
+        if j - i > 1:
+            inner = [_parser.SubPattern(state, r[1:]) for r in rests[i:j]]
+            branch = _parser.SubPattern(state, [(_C.BRANCH, (None, inner))])
+            out.append([head, (_C.SUBPATTERN, (None, 0, 0, branch))])
+        else:
+            out.append(rests[i])
+        i = j
+    return out
+
+
+class _Dispatch:
+    """A union rewritten by first character, for ASCII-lowered text: ``keyed`` holds the
+    alternatives that begin with a character, ``anchored`` those that begin with ``^``
+    (tried at the text's start only). Where both match at the start, which one the union
+    prefers is settled by the whole union, compiled the first time that happens."""
+
+    __slots__ = ("_source", "_whole", "anchored", "keyed")
+
+    def __init__(self, keyed: re.Pattern[str], anchored: re.Pattern[str] | None,
+                 source: str) -> None:
+        self.keyed = keyed
+        self.anchored = anchored
+        self._source = source
+        self._whole: re.Pattern[str] | None = None
+
+    def whole(self) -> re.Pattern[str]:
+        """The plain union, folded (see :func:`compile_folded`)."""
+        if self._whole is None:
+            self._whole = compile_folded(self._source) or re.compile(self._source, _FLAGS)
+        return self._whole
+
+
+def compile_dispatch(source: str, flags: int = _FLAGS) -> _Dispatch | None:
+    """Compile a union of cue patterns keyed by first character (see :func:`_by_first_char`);
+    :meth:`CueSet.hits` returns exactly the spans of ``re.compile(source, flags)``. None
+    where some alternative cannot be keyed (it is scanned as a plain union then)."""
+    flags = int(flags)
+    try:
+        tree = _folded_tree(source, flags)
+        state = tree.state
+        if tree.getwidth()[0] == 0:
+            raise _NoDispatch("empty match")  # finditer's empty-match rules: not modelled
+        alts = _by_first_char(list(tree.data), state, [0])
+        keyed_alts = [alt for alt in alts if alt[0][0] is not _C.AT]
+        if not keyed_alts:
+            raise _NoDispatch("anchored only")
+        branches = [_parser.SubPattern(state, alt) for alt in _group_by_key(state, keyed_alts, [])]
+        top = [(_C.BRANCH, (None, branches))] if len(branches) > 1 else list(branches[0].data)
+        plain = flags & ~_NOCASE
+        keyed = _compile_tree(source, _factor(_parser.SubPattern(state, top)), plain)
+        anchored = None
+        if len(keyed_alts) < len(alts):
+            begins = [_parser.SubPattern(state, a) for a in alts if a[0][0] is _C.AT]
+            anchored = _compile_tree(source, _factor(_parser.SubPattern(
+                state, [(_C.BRANCH, (None, begins))] if len(begins) > 1 else list(begins[0].data))),
+                plain)
+        return _Dispatch(keyed, anchored, source)
+    except (_NotFoldable, _NoDispatch, AttributeError, TypeError, RecursionError):
+        return None
 
 
 class CueSet:
     """Compiled cue regexes, one per cue name (languages merged)."""
 
     def __init__(self, raw: dict[str, dict[str, list[str]]]) -> None:
-        self._cues: dict[str, re.Pattern[str]] = {}
-        # Per cue, the alternation without the patterns that cannot match a text with no
-        # Chinese characters (resp. no ASCII letters). Python's engine tries every
-        # alternative at every position, so a Chinese clause scanned against hundreds of
-        # English alternatives was most of the analyzer's time. Conservative: a Chinese
-        # pattern with any ASCII letter in it stays in the Latin set, and vice versa.
-        self._latin: dict[str, re.Pattern[str]] = {}
-        self._cjk: dict[str, re.Pattern[str]] = {}
+        self._sources: dict[str, str] = {}
+        self._cues: dict[str, re.Pattern[str]] = {}  # compiled on demand, see pattern()
+        # Per cue and script, the scan: a first-character dispatch where the union allows
+        # one, else the union. Per script, the alternation leaves out the patterns that
+        # cannot match a text with no Chinese characters (resp. no ASCII letters): a
+        # Chinese clause scanned against hundreds of English alternatives was most of the
+        # analyzer's time. Conservative: a Chinese pattern with any ASCII letter in it
+        # stays in the Latin set, and vice versa.
+        self._scans: dict[tuple[str, str], _Dispatch | re.Pattern[str]] = {}
         self._memo: dict[tuple[str, str], list[Hit]] = {}
+        self._lowered = ("", "")
         for name, by_lang in raw.items():
             tagged = [(lang, p) for lang in ("en", "zh") for p in by_lang.get(lang, [])]
-            self._cues[name] = _union(p for _, p in tagged)
-            self._latin[name] = _union(p for lang, p in tagged
-                                       if lang == "en" or _ASCII_LETTER.search(p))
-            self._cjk[name] = _union(p for lang, p in tagged
-                                     if lang == "zh" or not _needs_letter(p))
+            self._sources[name] = _union_source(p for _, p in tagged)
+            scripts = {
+                "all": self._sources[name],
+                "latin": _union_source(p for lang, p in tagged
+                                       if lang == "en" or _ASCII_LETTER.search(p)),
+                "cjk": _union_source(p for lang, p in tagged
+                                     if lang == "zh" or not _needs_letter(p)),
+            }
+            dispatch = compile_dispatch(self._sources[name])
+            for script, source in scripts.items():
+                # Keyed by first character, English alternatives are never tried on Chinese
+                # text nor Chinese ones on English: one dispatch serves every script.
+                self._scans[(name, script)] = dispatch or compile_factored(source)
 
     def pattern(self, name: str) -> re.Pattern[str]:
-        return self._cues[name]
+        """The union of one cue's patterns, for matching the original text."""
+        found = self._cues.get(name)
+        if found is None:
+            found = self._cues[name] = compile_factored(self._sources[name])
+        return found
 
     def search(self, name: str, text: str) -> Hit | None:
         found = self.hits(name, text)
@@ -462,18 +772,38 @@ class CueSet:
             if len(self._memo) > 50_000:
                 self._memo.clear()
             if not _CJK_CHAR.search(text):
-                pattern = self._latin[name]
+                script = "latin"
             elif not _ASCII_LETTER.search(text):
-                pattern = self._cjk[name]
+                script = "cjk"
             else:
-                pattern = self._cues[name]
-            cached = [
-                Hit(m.start(), m.end(), m.group())
-                for m in pattern.finditer(text)
-                if m.end() > m.start()
-            ]
+                script = "all"
+            scan = self._scans[(name, script)]
+            if not isinstance(scan, _Dispatch):
+                cached = [Hit(m.start(), m.end(), m.group())
+                          for m in scan.finditer(text) if m.end() > m.start()]
+            else:
+                cached = self._dispatch_hits(scan, text)
             self._memo[key] = cached
         return cached
+
+    def _dispatch_hits(self, scan: _Dispatch, text: str) -> list[Hit]:
+        if self._lowered[0] == text:  # the same clause, scanned for the next cue
+            lowered = self._lowered[1]
+        else:
+            lowered = ascii_lower(text)
+            self._lowered = (text, lowered)
+        out: list[Hit] = []
+        pos = 0
+        if scan.anchored is not None:
+            first = scan.anchored.match(lowered)
+            if first is not None:
+                if scan.keyed.match(lowered) is not None:
+                    first = scan.whole().match(lowered) or first
+                out.append(Hit(0, first.end(), text[:first.end()]))
+                pos = first.end()
+        out.extend(Hit(m.start(), m.end(), text[m.start():m.end()])
+                   for m in scan.keyed.finditer(lowered, pos))
+        return out
 
 
 def _load_yaml(name: str) -> Any:
@@ -589,6 +919,63 @@ def _entry(raw: dict[str, Any], trees: dict[int, Any] | None = None) -> Entry:
     )
 
 
+_COPULA_EN = (r"(?:is|was|are|were|has been|have been|had been|has always been|seems|seemed|"
+              r"looks|looked|feels|felt|gets|got|became|becomes|has become|remains|remained|"
+              r"proved|proves|can be|could be|is being|was being|[\'’]s|[\'’]re)")
+_MODS_EN = (r"(?:\s+(?:so|very|really|quite|extremely|incredibly|a bit|a little|rather|too|"
+            r"pretty|increasingly|notoriously|still|always|super|unusually|particularly|"
+            r"especially|somewhat|fairly|frankly|honestly|just|also|often|sometimes|and|not)\b,?)*")
+_ENDS_WITH_PREPOSITION = re.compile(r"\b(?:with|at|to|of|for|about|in|on|as|by|around)\s*$", _FLAGS)
+_PAST_COPULA = re.compile(r"\b(?:was|were|got|became|seemed)\b", _FLAGS)
+_PERSON_ZH = re.compile(
+    r"(?:小|老|阿)[\u4e00-\u9fff]|[他她你]|同事|员工|[\u4e00-\u9fff](?:总|工|姐|哥)")
+
+
+class NonPersonHeads:
+    """Whether a trait word describes a thing or another party rather than the employee:
+    its subject or head noun is in ``heads.yaml`` ("the build was flaky", "a stubborn bug",
+    "客户这次非常难缠")."""
+
+    def __init__(self, raw: dict[str, list[str]]) -> None:
+        nouns = sorted({*raw.get("things", []), *raw.get("parties", [])}, key=len, reverse=True)
+        en = "|".join(_word_regex(w) for w in nouns)
+        tools = "|".join(_word_regex(w) for w in raw.get("tools", []))
+        subject = rf"(?:\b(?:{en})(?:e?s)?|(?-i:\b(?:{tools}))(?:[\'’]s)?)"
+        self._before_en = re.compile(
+            rf"{subject}(?:\s+[a-z]+)?\s+{_COPULA_EN}{_MODS_EN}\s*$", _FLAGS)
+        self._after_en = re.compile(rf"\s*(?:\b(?:{en})(?:e?s)?\b|(?-i:(?:{tools})\b))", _FLAGS)
+        zh = "|".join(re.escape(w) for w in
+                      sorted({*raw.get("zh_things", []), *raw.get("zh_parties", [])},
+                             key=len, reverse=True))
+        occasions = "|".join(_word_regex(w) for w in raw.get("occasions", []))
+        self._occasion = re.compile(
+            rf"\s+(?:in|during|at|on)\s+(?:the|this|that|our|last|yesterday[\'’]s|today[\'’]s|"
+            rf"his|her|their|a)\s+(?:[\w-]+\s+){{0,3}}?(?:{occasions})s?\b", _FLAGS)
+        # Mixed drafts name the thing in English, then a Chinese degree word ("这个 test
+        # 太 flaky", "client 非常 difficult").
+        self._before_zh = re.compile(
+            rf"(?:(?:{zh})|\b(?:{en})(?:e?s)?\s*(?=[\u4e00-\u9fff]))"
+            rf"(?P<gap>[^，。！？；,;:：\n]{{0,8}})$", _FLAGS)
+
+    def describes_occasion(self, text: str, start: int, end: int) -> bool:
+        """True when a past-tense trait hit is tied to one particular occasion ("Aaliyah was
+        assertive in the supplier negotiation"): conduct in a situation, not a trait."""
+        return bool(_PAST_COPULA.search(text, start, end)) and bool(self._occasion.match(text, end))
+
+    def describes_other(self, text: str, start: int, end: int) -> bool:
+        """True when the hit ``text[start:end]`` has a non-person subject right before it
+        or a non-person head noun right after it."""
+        before = text[max(0, start - 60):start]
+        if self._before_en.search(before):
+            return True
+        # "a stubborn bug": the noun right after the trait word is its head; after a
+        # preposition ("hopeless with numbers") it is only the object.
+        if not _ENDS_WITH_PREPOSITION.search(text, start, end) and self._after_en.match(text, end):
+            return True
+        m = self._before_zh.search(before)
+        return m is not None and _PERSON_ZH.search(m.group("gap")) is None
+
+
 @dataclass(frozen=True)
 class Lexicons:
     """All lexicons the analyzer uses."""
@@ -596,6 +983,7 @@ class Lexicons:
     cues: CueSet
     personality: EntryIndex
     bias: EntryIndex
+    heads: NonPersonHeads
 
 
 @lru_cache(maxsize=1)
@@ -614,6 +1002,7 @@ def load_lexicons() -> Lexicons:
             cues=CueSet(_load_yaml("cues.yaml")),
             personality=EntryIndex(personality, trees),
             bias=EntryIndex(bias, trees),
+            heads=NonPersonHeads(_load_yaml("heads.yaml")),
         )
     finally:
         if was_enabled:

@@ -91,8 +91,13 @@ _NOT_A_GAP = re.compile(
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
+    # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
+    r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
+    r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
+    r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
+    r"falling over|going down)\b"
     # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
     r"|\b(errors?|defects?|bugs?|incidents?|complaints?|escalations?|churn|attrition|shrink(age)?|"
     r"downtime|costs?|latency|turnaround|lead time|cycle time|backlog|overtime|rework|returns|"
@@ -107,7 +112,11 @@ _NOT_A_GAP = re.compile(
 # hold no action; "take ownership of the release checklist" does.
 _KEEP_GOING = re.compile(
     r"(keep|continue|stay|carry on|must|has to|have to|needs? to|should|this|it|that|don\x27t|"
-    r"do not|never)\b", re.IGNORECASE | re.ASCII)
+    r"do not|never)\b"
+    # Effort and attitude urges hold no action whatever follows ("try harder on the reports").
+    r"|(try|work|push|do|perform|be|get|step|tone|buck|pull|shape|up)\b\s*"
+    r"(harder|better|more|less|a bit more|it up|up|it down|your|his|her|their)\b",
+    re.IGNORECASE | re.ASCII)
 JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
 """Separators between two evaluations set side by side in one clause."""
 _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
@@ -116,7 +125,7 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)",
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -133,13 +142,19 @@ def _spaces(m: re.Match[str]) -> str:
 
 
 _STOP_VERB = re.compile(
-    r"^\s*(please\s+|kindly\s+)?(stop|don't|do not|never|quit|avoid|no more)\b|^\s*(请)?(不要|别|不能|禁止|杜绝)",
+    r"^\s*(please\s+|kindly\s+|pls\s+|plz\s+)?(stop|don't|do not|never|quit|avoid|no more)\b"
+    r"|^\s*(请)?(不要|别|不能|禁止|杜绝)",
     re.I | re.ASCII,
 )
-_IMPERATIVE_LEAD = re.compile(r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?")
+# A list marker, and hedges before an imperative ("Maybe consider pairing with Ana ...").
+_IMPERATIVE_LEAD = re.compile(
+    r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
+    re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
-    r"\b(never|not once|no|zero|without (a |any )?)\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
-    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?)\b"
+    r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
+    r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
+    r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
+    r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
     re.IGNORECASE | re.ASCII,
@@ -265,7 +280,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         clause.growth = True
     elif positive:
         negated = re.search(
-            r"\b(not|n't|never|hardly|barely|far from)\b\W+(\w+\W+){0,2}?"
+            r"\b(not|n't|never|hardly|barely|far from|without)\b\W+(\w+\W+){0,2}?"
             + re.escape(positive.text.split()[0].lower()),
             low,
         )
@@ -309,9 +324,14 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             best = max(past, key=lambda c: c.evidence)
             best.evidence = score
             best.specific = True
+    planned = any(c.future for c in clauses)
     for c in clauses:
         if c.specific and not c.growth and not c.future:
-            # A concrete achievement is recognition even without a praise word.
+            # A concrete achievement is recognition even without a praise word; beside a
+            # plan ("要求：...；所有 client meeting 提前 10 分钟上线") only a past one is.
+            done = cues.hits("done_verbs", c.text)
+            if planned and not done and not _past_marker(c.text, done):
+                continue
             c.strength = True
 
 
@@ -319,7 +339,7 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     head = _IMPERATIVE_LEAD.sub("", text, count=1)
     head = _VOCATIVE.sub("", head, count=1)
     head = _TIME_LEAD.sub("", head, count=1)
-    if _DECLARATIVE.match(head):
+    if _DECLARATIVE.match(head) and not _CLAUSE_VERB.match(head):
         return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
     if not m or not head[:1].isalpha():
@@ -332,24 +352,35 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
+    r"maybe|perhaps|possibly|"
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
     r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
-    r"you\x27ll|going to|be)\s+|[,;:—-]\s*)$",
+    r"you\x27ll|going to|be)\s+|[,;:—-]\s*"
+    # A numbered or lettered list item ("are required to: (1) send ..."), and a time lead
+    # without a comma ("Next engagement try the new template").
+    r"|(^|\s)\(?(\d{1,2}|[a-h])[.)]\s+|^\s*(next|each|every|this) [a-z]+( [a-z]+)?\s+)$",
     re.IGNORECASE | re.ASCII,
 )
 _VOCATIVE = re.compile(r"^\s*[A-Z][a-z]+\s*[,，]\s*", re.ASCII)
 # "Next audit, send me ..." / "下次复盘，..." : a time lead before the imperative.
 _TIME_LEAD = re.compile(
-    r"^\s*((on|at|for|before|in|from|after) (the )?)?(next|each|every) (\w+ ){0,2}?\w+\s*[,，]\s*",
+    r"^\s*((on|at|for|before|in|from|after) (the )?)?(next|each|every) (\w+ ){0,2}?\w+\s*[,，]\s*"
+    # A period label before a list of steps: "For H2: lead ...", "Q3 goals: ...".
+    r"|^\s*((for|in|by) (the )?)?(h[12]|q[1-4]|fy ?\d{2,4}|20\d\d|next (quarter|half|year|cycle))"
+    r"( (goals?|plan|priorities|objectives))?\s*[:：]\s*",
     re.IGNORECASE | re.ASCII,
 )
 _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
+                          re.IGNORECASE | re.ASCII)
+# Imperatives whose object is a clause: "Ensure every ticket has an owner by Friday".
+_CLAUSE_VERB = re.compile(r"^(ensure|make sure|check|confirm|verify|see to it|double-check)\b",
                           re.IGNORECASE | re.ASCII)
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
+    r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
 )
 
 
@@ -359,8 +390,9 @@ def _verb_in_slot(text: str, hit: Hit) -> bool:
     if _CJK.search(hit.text):
         return not _ZH_NEGATED_ACTION.search(text[max(0, hit.start - 2):hit.start])
     before = text[:hit.start]
-    if _CJK.search(before[-1:] or ""):
-        return True
+    if _CJK.search(before.rstrip()[-1:] or ""):
+        # "下个季度先独立 deliver 一个小 feature"; not "就不 assign 给她了"
+        return not _ZH_NEGATED_ACTION.search(before.rstrip())
     return bool(_VERB_SLOT_EN.search(before[-40:]))
 
 
@@ -462,10 +494,17 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     return score
 
 
+_FUTURE_PARTICIPLE = re.compile(
+    r"(scheduled|planned|expected|required|requested|recommended|booked|proposed|needed)$", re.I)
+
+
 def _past_marker(text: str, done: list[Hit]) -> bool:
-    if any(h.text.lower().endswith(("ed", "了")) for h in done):
+    # "the course scheduled for May" is not a past event.
+    if any(h.text.lower().endswith(("ed", "了")) and not _FUTURE_PARTICIPLE.search(h.text.strip())
+           for h in done):
         return True
-    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier)\b|上(周|月|季度|次)|去年|已经", text, re.I | re.ASCII))
+    return bool(re.search(r"\b(last|ago|yesterday|previous|earlier|past|so far|to date)\b"
+                          r"|上(周|月|季度|次)|去年|已经|过去|以来|至今|截至目前", text, re.I | re.ASCII))
 
 
 def _named(text: str) -> bool:
