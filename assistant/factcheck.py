@@ -438,3 +438,33 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
             if len(units - known) / len(units) > MAX_NOVEL_SHARE:
                 spans.append((offset + m.start(), offset + m.end()))
     return spans
+
+
+_BRACKETED = re.compile(r"\[([^\[\]]{1,200})\]|【([^【】]{1,200})】")
+_SLOT_WORDS = re.compile(
+    r"\b(?:what|when|where|which|who|how|name|date|example|describe|specific)\b|"
+    r"什么|何时|哪|如何|多少|具体|例如|例子|日期|姓名|名称|数字|描述",
+    re.IGNORECASE,
+)
+
+
+def bracketed_claims(text: str) -> list[tuple[int, int]]:
+    """Spans of brackets that hold a statement rather than a slot to fill: a small model
+    sometimes wraps an invented event in brackets ("[小葛在4月4日向全体员工展示了操作手册。]"),
+    which would pass every check that skips placeholders. A slot names what is missing
+    ("[when, what they did]", "[一项具体成绩：何时、做了什么]"); a statement has a full
+    sentence's length, a past-tense verb and no such words."""
+    spans = []
+    for m in _BRACKETED.finditer(text):
+        inner = m.group(1) or m.group(2) or ""
+        if _SLOT_WORDS.search(inner):
+            continue
+        cjk = len(_ZH_CHAR.findall(inner))
+        ends = inner.rstrip().endswith(("。", "！", ".", "!"))  # slots are not sentences
+        if cjk >= 12:
+            claim = ends or bool(_ZH_PAST.search(inner))
+        else:
+            claim = len(_EN_WORD.findall(inner)) >= 8 and (ends or bool(_EN_PAST.search(inner)))
+        if claim:
+            spans.append((m.start(), m.end()))
+    return spans

@@ -146,3 +146,23 @@ def test_unsupported_claims_judge_chinese_clause_by_clause() -> None:
     text = "整体不错，具体表现了你在工作中的努力和进步。"
     spans = factcheck.unsupported_claims(text, "整体不错，继续加油。")
     assert [text[s:e] for s, e in spans] == ["具体表现了你在工作中的努力和进步。"]
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("Next step: [what to do] by [date], with [support you will give].", False),
+    ("值得肯定的是：[一项具体成绩：何时、做了什么、结果如何]。", False),
+    ("[Priya mentored the two new interns and organised the spring hackathon.]", True),
+    ("需要提升：[小葛在4月4日向全体员工展示了操作手册，并推广到全区。]", True),
+    ("需要提升：[李会计没有及时提供反馈和帮助，导致新人感到困惑。]", True),
+    ("[the team's collaboration]", False),
+])
+def test_bracketed_claims_are_statements_not_slots(text: str, flagged: bool) -> None:
+    assert bool(factcheck.bracketed_claims(text)) is flagged
+
+
+def test_no_outline_slot_reads_as_a_bracketed_claim() -> None:
+    from assistant.placeholder import _SLOTS
+
+    for slots in _SLOTS.values():
+        for slot in slots.values():
+            assert not factcheck.bracketed_claims(slot), slot

@@ -184,6 +184,7 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
         "Priya did X."
     assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"
     assert clean_rewrite("**Feedback:**\n\nPriya did X.") == "Priya did X."
+    assert clean_rewrite("Priya did X.\n\nFeedback:") == "Priya did X."  # the cue, echoed
     assert clean_rewrite("改进后的反馈：小李表现不错。") == "小李表现不错。"
     # A closing paragraph about the feedback itself goes, and so does what follows it.
     assert clean_rewrite("Priya did X.\n\nThis feedback is specific and balanced.\n\n1. More") \

@@ -73,8 +73,9 @@ class RewriteSuite:
             facts_lost.append(float(bool(ret.missing_facts)))
             from_model.append(float(res.meta.rewrite_source == "model"))
             retried.append(float(res.meta.fabrication_retry))
-            claims_replaced.append(float(any("claims not in the draft" in n
-                                             for n in res.meta.notes)))
+            claims = [n.split(": ", 2)[-1] for n in res.meta.notes
+                      if "claims not in the draft" in n]
+            claims_replaced.append(float(bool(claims)))
             result.prompt_tokens += res.meta.prompt_tokens
             result.completion_tokens += res.meta.completion_tokens
             result.rows.append(CaseRow(
@@ -86,7 +87,8 @@ class RewriteSuite:
                 latency_ms=round(latency, 3),
                 tokens=res.meta.prompt_tokens + res.meta.completion_tokens,
                 detail={"content_kept": ret.content_kept, "missing_facts": list(ret.missing_facts),
-                        "degraded": res.degraded, "model_calls": res.meta.model_calls},
+                        "degraded": res.degraded, "model_calls": res.meta.model_calls,
+                        "claims_replaced": claims, "rewrite": text},
             ))
             ctx.progress.advance()
         result.metrics = {

@@ -95,15 +95,19 @@ def _replace_findings(text: str, kinds: tuple[str, ...], slot: str) -> tuple[str
 
 def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tuple[str, list[str]]:
     """Put an example slot where a rewrite states something the employee did that neither
-    the draft nor the outline says (``factcheck.unsupported_claims``): a small model fills
-    the outline's slots with invented events. Neighbouring claims share one slot. Returns
-    the text and the claims replaced."""
-    spans = factcheck.unsupported_claims(rewrite, draft, outline)
+    the draft nor the outline says (``factcheck.unsupported_claims``), or wraps such a
+    statement in brackets as if it were a slot (``factcheck.bracketed_claims``): a small
+    model fills the outline's slots with invented events. Neighbouring claims share one
+    slot. Returns the text and the claims replaced."""
+    spans = sorted(factcheck.unsupported_claims(rewrite, draft, outline)
+                   + factcheck.bracketed_claims(rewrite))
     if not spans:
         return rewrite, []
     merged: list[list[int]] = []
     for start, end in spans:
-        if merged and not rewrite[merged[-1][1]:start].strip():
+        if merged and start < merged[-1][1]:  # a bracket inside a flagged sentence
+            merged[-1][1] = max(merged[-1][1], end)
+        elif merged and not rewrite[merged[-1][1]:start].strip():
             merged[-1][1] = end
         else:
             merged.append([start, end])
