@@ -99,7 +99,8 @@ def last_full_sentence(text: str) -> str:
 
 _ECHO = re.compile(
     r'^\s*(?:\*\*|#+\s*)?\[?'
-    r'(guidance|draft|problems found|outline[^\n:\]*]*|rewrite|note|notes|feedback|注意|说明|备注|反馈)'
+    r'(guidance|draft|problems found|outline[^\n:\]*]*|rewrite|note|notes|feedback'
+    r'|注意|说明|备注|反馈)'
     r'\]?(?:\*\*)?\s*[:：]'
     r'|^\s*\*\*\s*(note|注意|说明|备注)|^\s*"""|^\s*\[\d+\]\s',
     re.IGNORECASE | re.MULTILINE,
