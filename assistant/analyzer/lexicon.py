@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import _sre
 import gc
+import hashlib
+import os
+import pickle
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -408,10 +412,17 @@ def _compile_tree(source: str, tree: Any, flags: int) -> re.Pattern[str]:
     indexgroup: list[str | None] = [None] * state.groups
     for name, index in state.groupdict.items():
         indexgroup[index] = name
-    pattern: re.Pattern[str] = _sre.compile(source, flags | state.flags, code,
-                                            state.groups - 1, state.groupdict,
-                                            tuple(indexgroup))
+    args = (source, flags | state.flags, code, state.groups - 1, state.groupdict,
+            tuple(indexgroup))
+    pattern: re.Pattern[str] = _sre.compile(*args)
+    if _compiled_code is not None:  # opcodes are named ints: plain ones pickle
+        _compiled_code[id(pattern)] = (pattern, (*args[:2], [int(c) for c in code], *args[3:]))
     return pattern
+
+
+_compiled_code: dict[int, tuple[re.Pattern[str], tuple[Any, ...]]] | None = None
+"""While ``load_lexicons`` compiles: each pattern's arguments to ``_sre.compile`` (the
+compiled code), so the loaded lexicons can be cached with their code (see ``_LexiconCache``)."""
 
 
 def compile_factored(source: str, flags: int = _FLAGS) -> re.Pattern[str]:
@@ -988,7 +999,24 @@ class Lexicons:
 
 @lru_cache(maxsize=1)
 def load_lexicons() -> Lexicons:
-    """Load and compile once per process."""
+    """Load and compile once per process: from the compiled cache when it matches the
+    lexicon files and this Python (see :class:`_LexiconCache`), else from the YAML files
+    (~1.5 s of regex compilation), writing the cache for the next process."""
+    cache = _LexiconCache.for_settings()
+    if cache is not None and (cached := cache.read()) is not None:
+        return cached
+    global _compiled_code
+    _compiled_code = {}
+    try:
+        lexicons = _compile_lexicons()
+        if cache is not None:
+            cache.write(lexicons, _compiled_code)
+    finally:
+        _compiled_code = None
+    return lexicons
+
+
+def _compile_lexicons() -> Lexicons:
     # Compiling builds millions of short-lived parser objects; the cyclic collector would
     # rescan them all many times over (a third of the load time), and none form cycles
     # that outlive the load.
@@ -1007,3 +1035,78 @@ def load_lexicons() -> Lexicons:
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _CodePickler(pickle.Pickler):
+    """Pickles a compiled pattern as its ``_sre.compile`` arguments (the compiled code), so
+    unpickling skips Python's regex parser and compiler; other objects as usual."""
+
+    def __init__(self, file: Any, code: dict[int, tuple[re.Pattern[str], tuple[Any, ...]]]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._code = code
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, re.Pattern):
+            known = self._code.get(id(obj))
+            if known is not None and known[0] is obj:
+                return _sre.compile, known[1]
+        return NotImplemented
+
+
+@dataclass(frozen=True)
+class _LexiconCache:
+    """The compiled lexicons in the data directory (``cache/lexicons-<key>.pickle``).
+
+    The key hashes every lexicon file, this module's source and the Python build, so an
+    edit or an upgrade compiles afresh. Any failure to read or write falls back to
+    compiling: the cache only saves start-up time (CLI runs, batch, server start).
+    """
+
+    path: Path
+
+    @classmethod
+    def for_settings(cls) -> _LexiconCache | None:
+        if os.environ.get("COACH_LEXICON_CACHE", "1") == "0":
+            return None
+        try:
+            from ..config import get_settings
+
+            directory = get_settings().data_dir / "cache"
+            return cls(directory / f"lexicons-{cache_key()}.pickle")
+        except Exception:
+            return None
+
+    def read(self) -> Lexicons | None:
+        try:
+            with self.path.open("rb") as f:
+                lexicons = pickle.load(f)
+        except Exception:
+            return None
+        return lexicons if isinstance(lexicons, Lexicons) else None
+
+    def write(self, lexicons: Lexicons,
+              code: dict[int, tuple[re.Pattern[str], tuple[Any, ...]]]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            try:
+                with tmp.open("wb") as f:
+                    _CodePickler(f, code).dump(lexicons)
+                os.replace(tmp, self.path)  # atomic: readers see the old file or the new
+            finally:
+                tmp.unlink(missing_ok=True)
+            for old in self.path.parent.glob("lexicons-*.pickle"):  # earlier lexicons
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+        except Exception:
+            return
+
+
+def cache_key(lexicon_dir: Path = LEXICON_DIR) -> str:
+    """Hash of the lexicon files, this module and the Python build the cache depends on."""
+    digest = hashlib.sha256()
+    digest.update(f"{sys.version}|{_sre.MAGIC}|{sys.implementation.cache_tag}".encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in sorted(lexicon_dir.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
