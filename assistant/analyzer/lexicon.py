@@ -1073,14 +1073,14 @@ class _LexiconCache:
 
             directory = get_settings().data_dir / "cache"
             return cls(directory / f"lexicons-{cache_key()}.pickle")
-        except Exception:
+        except Exception:  # no usable settings or lexicon files: just compile
             return None
 
     def read(self) -> Lexicons | None:
         try:
             with self.path.open("rb") as f:
                 lexicons = pickle.load(f)
-        except Exception:
+        except Exception:  # missing, truncated or unreadable: compile instead
             return None
         return lexicons if isinstance(lexicons, Lexicons) else None
 
@@ -1098,7 +1098,7 @@ class _LexiconCache:
             for old in self.path.parent.glob("lexicons-*.pickle"):  # earlier lexicons
                 if old != self.path:
                     old.unlink(missing_ok=True)
-        except Exception:
+        except Exception:  # read-only or full disk: no cache, nothing else changes
             return
 
 
