@@ -44,7 +44,18 @@ def test_cached_lexicons_analyze_exactly_like_freshly_compiled_ones(cache_dir: P
     lx.load_lexicons.cache_clear()
     cached = lx.load_lexicons()  # reads it
     assert cached is not compiled
-    assert cached.cues.hits is not None
+    # The indexes' speed-ups survive: every pattern keeps its shared-prefix guard.
+    assert compiled.personality._guards
+    for fresh, loaded in ((compiled.personality, cached.personality),
+                          (compiled.bias, cached.bias)):
+        assert len(loaded._guards) == len(fresh._guards)
+        pairs = zip([p for e in fresh.entries for p in e.patterns],
+                    [p for e in loaded.entries for p in e.patterns], strict=True)
+        for before, after in pairs:
+            guard = fresh._guards.get(id(before))
+            assert (guard is None) == (id(after) not in loaded._guards)
+            if guard is not None:
+                assert loaded._guards[id(after)].pattern == guard.pattern
     for text in _drafts():
         assert analyze(text, lexicons=cached) == \
             analyze(text, lexicons=compiled), text

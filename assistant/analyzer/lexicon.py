@@ -192,6 +192,20 @@ class EntryIndex:
             alternatives.append("[" + "".join(re.escape(c) for c in inner) + "]")
         self._scan = re.compile("|".join(alternatives))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """``_guards`` is keyed by ``id(pattern)``, which pickling does not keep (the lexicon
+        cache): it travels in pattern order instead, and the plans are rebuilt."""
+        state = self.__dict__.copy()
+        state["_guards"] = [self._guards.get(id(p)) for e in self.entries for p in e.patterns]
+        state["_plans"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        guards = state.pop("_guards")
+        self.__dict__.update(state)
+        patterns = [p for e in self.entries for p in e.patterns]
+        self._guards = {id(p): g for p, g in zip(patterns, guards, strict=True) if g is not None}
+
     def find(self, text: str) -> Iterator[tuple[Entry, Hit]]:
         """Yield (entry, hit) for the first match of every entry inside ``text``."""
         seen: set[str] = set()
