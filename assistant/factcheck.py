@@ -382,7 +382,7 @@ _ZH_CLAUSE = re.compile(r"[^，,；;。！？\n]+[，,；;。！？]*")
 _EN_PAST = re.compile(
     r"\b(?:was|were|had|did|\w{2,}(?<!e)ed|led|made|took|built|wrote|showed|shown|helped|gave|"
     r"ran|won|brought|began|kept|met|sent|found|got|spoke|drove|held|came|went|told|taught|"
-    r"sold|paid|became|grew|brought)\b",
+    r"sold|paid|became|grew)\b",
     re.IGNORECASE,
 )
 _ZH_PAST = re.compile(r"了|过|曾|已经|成功|取得|实现|带来")
