@@ -194,6 +194,13 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     assert clean_rewrite("小王按期上线了模块。\n\n小王按期上线模块。") == "小王按期上线了模块。"
     assert clean_rewrite("Priya did X.\n\nNext step: Y by [date].") == \
         "Priya did X.\n\nNext step: Y by [date]."
+    # A sentence the model says again goes; short ones may repeat.
+    looped = ("Priya [did X] on [date], which [changed Y]. Next step: [do Z].\n\n"
+              "Priya [did X] on [date], which [changed Y].")
+    assert clean_rewrite(looped) == "Priya [did X] on [date], which [changed Y]. Next step: [do Z]."
+    zh_looped = "小王按期上线了对账模块。\n\n小王按期上线了对账模块。下一步：[做什么]。"
+    assert clean_rewrite(zh_looped) == "小王按期上线了对账模块。\n\n下一步：[做什么]。"
+    assert clean_rewrite("Well done. Well done.") == "Well done. Well done."
     # A sentence that merely starts with the word stays.
     kept_start = "Feedback from the client on Priya's demo was strong: she did X."
     assert clean_rewrite(kept_start) == kept_start

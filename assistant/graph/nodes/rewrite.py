@@ -130,6 +130,7 @@ def clean_rewrite(text: str) -> str:
         text = text[:echo.start()]
     text = text.replace("**", "")
     kept: list[str] = []
+    said: set[str] = set()
     for para in _PARAGRAPHS.split(text.strip()):
         if kept and _META.search(para):
             break
@@ -137,5 +138,17 @@ def clean_rewrite(text: str) -> str:
         if any(SequenceMatcher(None, squeezed, re.sub(r"\s+", "", k)).ratio() > 0.85
                for k in kept):
             continue  # the same paragraph again, near enough
-        kept.append(para.strip())
+        sentences = []
+        for sentence in _REPEATABLE.findall(para):
+            key = re.sub(r"\W+", "", sentence).lower()
+            if key in said and len(key) >= (6 if _CJK.search(key) else 15):
+                continue  # a sentence said already (a small model loops on its last one)
+            said.add(key)
+            sentences.append(sentence)
+        para = "".join(sentences).strip()
+        if para:
+            kept.append(para)
     return "\n\n".join(kept).strip().strip('"“”').strip()
+
+
+_REPEATABLE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+[\"'”’)）\]]*\s*|$)")
