@@ -219,8 +219,11 @@ def _looks_like_name(word: str) -> bool:
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def _content_units(text: str) -> set[str]:
-    words = {w.lower() for w in _EN_WORD.findall(text) if len(w) > 3 and w.lower() not in _COMMON}
+def _content_units(text: str, *, prefix: int | None = None) -> set[str]:
+    """English words of 4+ letters that are not common feedback words (cut to ``prefix``
+    letters when given, so "migrated" meets "migration"), and Chinese character pairs."""
+    words = {w.lower()[:prefix] for w in _EN_WORD.findall(text)
+             if len(w) > 3 and w.lower() not in _COMMON}
     for run in _CJK_RUN.findall(text):
         words.update(run[i:i + 2] for i in range(len(run) - 1))
     return words
@@ -398,16 +401,6 @@ MAX_NOVEL_SHARE = 0.6
 ``MIN_CLAIM_UNITS`` units long) states something the sources do not."""
 
 
-def _claim_units(text: str) -> set[str]:
-    """Content units for grounding: English words of 4+ letters cut to 5 (so "migrated"
-    meets "migration"), Chinese character pairs."""
-    units = {w.lower()[:5] for w in _EN_WORD.findall(text)
-             if len(w) > 3 and w.lower() not in _COMMON}
-    for run in _CJK_RUN.findall(text):
-        units.update(run[i:i + 2] for i in range(len(run) - 1))
-    return units
-
-
 def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
     """Spans of sentences in ``text`` that state what someone did or achieved (past tense,
     not a plan or a request) outside any placeholder, with content mostly absent from
@@ -418,7 +411,7 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
     """
     known: set[str] = set()
     for source in sources:
-        known |= _claim_units(strip_placeholders(source))
+        known |= _content_units(strip_placeholders(source), prefix=5)
     spans = []
     for sent in _CLAIM_SENTENCE.finditer(text):
         # Chinese strings clauses together with commas: judge each clause on its own, so
@@ -432,7 +425,7 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
                 break  # a wish or a plan: the rest of the sentence belongs to it
             if not (_EN_PAST.search(claim) or _ZH_PAST.search(claim)):
                 continue
-            units = _claim_units(claim)
+            units = _content_units(claim, prefix=5)
             if len(units) < MIN_CLAIM_UNITS:
                 continue
             if len(units - known) / len(units) > MAX_NOVEL_SHARE:
@@ -440,7 +433,6 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
     return spans
 
 
-_BRACKETED = re.compile(r"\[([^\[\]]{1,200})\]|【([^【】]{1,200})】")
 _SLOT_WORDS = re.compile(
     r"\b(?:what|when|where|which|who|how|name|date|example|describe|specific)\b|"
     r"什么|何时|哪|如何|多少|具体|例如|例子|日期|姓名|名称|数字|描述",
@@ -455,8 +447,8 @@ def bracketed_claims(text: str) -> list[tuple[int, int]]:
     ("[when, what they did]", "[一项具体成绩：何时、做了什么]"); a statement has a full
     sentence's length, a past-tense verb and no such words."""
     spans = []
-    for m in _BRACKETED.finditer(text):
-        inner = m.group(1) or m.group(2) or ""
+    for m in _PLACEHOLDER.finditer(text):
+        inner = m.group()[1:-1]
         if _SLOT_WORDS.search(inner):
             continue
         cjk = len(_ZH_CHAR.findall(inner))

@@ -1020,10 +1020,10 @@ def load_lexicons() -> Lexicons:
     if cache is not None and (cached := cache.read()) is not None:
         return cached
     global _compiled_code
-    _compiled_code = {}
+    _compiled_code = {} if cache is not None else None  # the code is kept only to cache it
     try:
         lexicons = _compile_lexicons()
-        if cache is not None:
+        if cache is not None and _compiled_code is not None:
             cache.write(lexicons, _compiled_code)
     finally:
         _compiled_code = None

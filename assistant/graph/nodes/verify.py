@@ -32,19 +32,21 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     lang = analysis.message_language
     problems = violations(state.rewrite, analysis.text, replaceable=replaceable)
     outline = placeholder_rewrite(analysis)
-    if not problems:
-        text, hollow = replace_exhortations(state.rewrite, lang)
+
+    def accept(text: str, fixed: list[str]) -> dict[str, Any]:
+        """The accepted rewrite, its empty advice and invented events made slots."""
+        text, hollow = replace_exhortations(text, lang)
         text, claims = replace_unsupported(text, analysis.text, outline, lang)
         return {"rewrite": text, "violation": None,
-                "notes": _replaced(hollow) + _unsupported(claims)}
+                "notes": _replaced(fixed + hollow) + _unsupported(claims)}
+
+    if not problems:
+        return accept(state.rewrite, [])
     repaired, fixed = repair(state.rewrite, analysis.text, lang)
     if fixed and violations(repaired, analysis.text, replaceable=replaceable) is None:
         # Invented details and leftover labels do not need a second generation: they
         # become placeholders for the manager, as in the placeholder rewrite.
-        repaired, hollow = replace_exhortations(repaired, lang)
-        repaired, claims = replace_unsupported(repaired, analysis.text, outline, lang)
-        return {"rewrite": repaired, "violation": None,
-                "notes": _replaced(fixed + hollow) + _unsupported(claims)}
+        return accept(repaired, fixed)
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
     return {
