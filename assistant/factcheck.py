@@ -388,11 +388,20 @@ _EN_PAST = re.compile(
     r"sold|paid|became|grew)\b",
     re.IGNORECASE,
 )
-_ZH_PAST = re.compile(r"了|过|曾|已经|成功|取得|实现|带来")
+# 了 and 过 mark a finished event, except inside words (了解, 为了, 通过, 不过, 过于).
+_ZH_PAST = re.compile(r"(?<![为除罢])了(?!解)|(?<![通不超])过(?![于度])|曾|已经|成功|取得|实现|带来")
+_ZH_EVENT = re.compile(
+    r"导致|结果|发现|表明|显示|证明|说明|表示|收到|得到|获得|促成|赢得|一位|一名|有一次|当时|那次|"
+    r"在[^，,；;。！？]{1,12}(?:时|期间|过程中)"
+)
+"""Chinese seldom marks the past: an invented episode ("一位患者因为…感到焦虑", "结果发现有错误")
+or a conclusion drawn from one ("这表明他具备…") shows itself by these instead."""
 _NOT_A_CLAIM = re.compile(
     r"\b(?:will|would|going to|next|plan|please|should|could|let's|let us|i'd like|aim|"
-    r"going forward|from now|by \[|if|whether|try)\b|下一步|将|会|希望|建议|请|需要|计划|争取|目标|"
-    r"之前|以后|今后|接下来|如果|可以",
+    r"going forward|from now|by \[|if|whether|try)\b|下一步|将|会|希望|请|需要|计划|争取|目标|"
+    r"之前|以后|今后|接下来|如果|可以|应该|应当|必须|务必|是否|吗[？?]?$|[？?]\s*$|"
+    # 建议 opens a plan ("建议下季度…", "我建议…"), not as a noun ("提供理财建议")
+    r"(?<![^\s，,：:；;我们也还并])建议",
     re.IGNORECASE,
 )
 MIN_CLAIM_UNITS = 3
@@ -410,8 +419,11 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
     Zhang proposed a solution that solved the team's key problem") that has none.
     """
     known: set[str] = set()
+    known_chars: set[str] = set()
     for source in sources:
-        known |= _content_units(strip_placeholders(source), prefix=5)
+        bare = strip_placeholders(source)
+        known |= _content_units(bare, prefix=5)
+        known_chars.update(_ZH_CHAR.findall(bare))
     spans = []
     for sent in _CLAIM_SENTENCE.finditer(text):
         # Chinese strings clauses together with commas: judge each clause on its own, so
@@ -423,14 +435,31 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
             claim = strip_placeholders(m.group())
             if _NOT_A_CLAIM.search(claim):
                 break  # a wish or a plan: the rest of the sentence belongs to it
-            if not (_EN_PAST.search(claim) or _ZH_PAST.search(claim)):
-                continue
             units = _content_units(claim, prefix=5)
             if len(units) < MIN_CLAIM_UNITS:
                 continue
-            if len(units - known) / len(units) > MAX_NOVEL_SHARE:
+            novel = len(units - known) / len(units)
+            if _EN_PAST.search(claim) or _ZH_PAST.search(claim):
+                invented = novel > MAX_NOVEL_SHARE
+            else:  # an unmarked Chinese episode: new words, not new wording for the draft's
+                invented = (bool(_ZH_EVENT.search(claim)) and novel > MAX_NOVEL_SHARE
+                            and _novel_chars(claim, known_chars) > MAX_NOVEL_CHAR_SHARE)
+            if invented:
                 spans.append((offset + m.start(), offset + m.end()))
     return spans
+
+
+MAX_NOVEL_CHAR_SHARE = 0.5
+"""An unmarked Chinese claim must also be made of new characters, not only new pairs: a
+paraphrase of the draft ("客户多次要求修改方案" for "需求改了七八次…方案") reuses its characters."""
+_ZH_FUNCTION_CHARS = frozenset("的了在是和与及并也还都就而又很把被给向对从到为以之其这那他她你我们个一有")
+
+
+def _novel_chars(claim: str, known: set[str]) -> float:
+    """Share of the claim's Chinese content characters (function characters aside) that
+    the sources lack."""
+    chars = [c for c in _ZH_CHAR.findall(claim) if c not in _ZH_FUNCTION_CHARS]
+    return sum(c not in known for c in chars) / len(chars) if chars else 0.0
 
 
 _SLOT_WORDS = re.compile(

@@ -126,6 +126,18 @@ _CLAIM_DRAFT_ZH = "小王负责的对账模块按期上线，差错率明显下�
     ("Priya also mentored two interns and organised the hackathon last spring.", True),
     ("You showed great initiative by volunteering for the customer escalations.", True),
     ("老张在项目中主动提出解决方案，帮助团队解决了关键问题。", True),
+    # Chinese episodes without 了/过: an event ("一位…", "在…时", "结果…") or a conclusion
+    # drawn from one ("这表明…"), in words and characters the draft never uses
+    ("一位供应商因为付款延误而投诉到总部。", True),
+    ("小王在接待新客户时主动介绍产品，促成交易。", True),
+    ("这表明他具备出色的谈判技巧。", True),
+    ("他主动提供理财建议，成功促成交易。", True),  # 建议 as a noun is no plan
+    # ... but a paraphrase of the draft, advice, and 了 inside a word are not
+    ("这导致评审意见回复得比较慢，差错率也随之下降。", False),
+    ("定期与各部门沟通，及时提供帮助和支持。", False),
+    ("了解各部门的需求和困难，及时提供帮助。", False),
+    ("建议下季度在评审会上发言时放慢语速，会后发一份纪要。", False),
+    ("是否可以在评审时多听取同事的意见？", False),
     # the draft's own facts, reworded
     ("Priya's migration of the billing service to the new ledger went well.", False),
     ("You wrote the runbook that the team now uses.", False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import factcheck
 from assistant.analyzer import analyze
 from assistant.graph.direct import run_without_model
@@ -300,3 +302,21 @@ def test_invented_event_in_a_rewrite_becomes_an_example_slot(make_coach) -> None
         in r.rewrite
     assert r.rewrite.startswith("In March, Priya rewrote the onboarding guide")  # kept
     assert any("claims not in the draft" in n and "hackathon" in n for n in r.meta.notes)
+
+
+@pytest.mark.parametrize(("text", "tidied"), [
+    # a model's own bracket around replaced claims becomes one slot
+    ("表现稳定。[例子：2019年1月1日，[例子：何时]，帮助办理入住，[例子：何时]。]", "表现稳定。[S]"),
+    # the same slot twice in a row is one
+    ("主动介绍产品，[S]。[S]。", "主动介绍产品，[S]。"),
+    ("He helped, [S], [S] and left.", "He helped, [S] and left."),
+    # different slots side by side are the outline's template: kept
+    ("例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。",
+     "例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。"),
+    ("Next step: [what to do] by [date], with [support].",
+     "Next step: [what to do] by [date], with [support]."),
+])
+def test_collapse_slots_tidies_what_replacing_claims_leaves(text: str, tidied: str) -> None:
+    from assistant.graph.nodes.verify import collapse_slots
+
+    assert collapse_slots(text, "[S]") == tidied

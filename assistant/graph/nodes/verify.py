@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import factcheck
@@ -37,6 +38,7 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         """The accepted rewrite, its empty advice and invented events made slots."""
         text, hollow = replace_exhortations(text, lang)
         text, claims = replace_unsupported(text, analysis.text, outline, lang)
+        text = collapse_slots(text, placeholder_slot("vague", lang))
         return {"rewrite": text, "violation": None,
                 "notes": _replaced(fixed + hollow) + _unsupported(claims)}
 
@@ -123,6 +125,22 @@ def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tu
         rewrite = rewrite[:start] + lead + slot + tail + claim[len(body):] + rewrite[end:]
         claims.append(" ".join(body.split()))
     return rewrite, claims[::-1]
+
+
+_NESTED_SLOT = re.compile(r"\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)+\]")
+_SLOT_RUN = re.compile(r"(\[[^\[\]]*\])(?:[\s，,、;；。.]*\1)+")
+
+
+def collapse_slots(text: str, slot: str) -> str:
+    """Tidy the slots that replacing invented text leaves behind: a bracket holding other
+    brackets (the model's own "[例子：2019年1月1日，[…]，…]") becomes one ``slot``, and the
+    same slot repeated with only punctuation between becomes one."""
+    while True:
+        tidied = _NESTED_SLOT.sub(slot, text)
+        if tidied == text:
+            break
+        text = tidied
+    return _SLOT_RUN.sub(lambda m: m.group(1), text)
 
 
 def _unsupported(claims: list[str]) -> list[str]:
