@@ -304,6 +304,20 @@ def test_invented_event_in_a_rewrite_becomes_an_example_slot(make_coach) -> None
     assert any("claims not in the draft" in n and "hackathon" in n for n in r.meta.notes)
 
 
+def test_a_rewrite_that_is_mostly_invented_events_gives_way_to_the_outline(make_coach) -> None:  # type: ignore[no-untyped-def]
+    invented = GOOD_REWRITE.replace(
+        "Her weekly status reports",
+        "She also mentored both interns through their first audit. She organised the spring "
+        "hackathon for the platform group. She presented the quarterly roadmap to investors. "
+        "Her weekly status reports")
+    coach, model = make_coach([critique_reply(), invented])
+    r = coach.critique(DRAFT)
+    assert len(model.calls) == 2  # no third call: the outline needs no model
+    assert r.meta.rewrite_source == "placeholder" and r.degraded
+    assert r.rewrite is not None and "hackathon" not in r.rewrite and "interns" not in r.rewrite
+    assert any("invented 3 events" in n for n in r.meta.notes)
+
+
 @pytest.mark.parametrize(("text", "tidied"), [
     # a model's own bracket around replaced claims becomes one slot
     ("表现稳定。[例子：2019年1月1日，[例子：何时]，帮助办理入住，[例子：何时]。]", "表现稳定。[S]"),

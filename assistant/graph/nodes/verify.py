@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 MAX_REWRITE_ATTEMPTS = 2
 """The first rewrite plus one retry with the violation fed back."""
+MAX_INVENTED_EVENTS = 3
+"""A rewrite with this many invented events (each would become a slot) is more invention
+than rewrite: the outline, which keeps the draft's facts and slots the rest, serves the
+manager better than a patchwork of slots."""
 MIN_CONTENT_KEPT = 0.35
 """A rewrite must keep at least this share of the draft's content (words or character
 pairs); below it the model has replaced the draft instead of improving it."""
@@ -35,9 +39,13 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     outline = placeholder_rewrite(analysis)
 
     def accept(text: str, fixed: list[str]) -> dict[str, Any]:
-        """The accepted rewrite, its empty advice and invented events made slots."""
+        """The accepted rewrite, its empty advice and invented events made slots; the
+        outline instead when the model invented more than it kept."""
         text, hollow = replace_exhortations(text, lang)
         text, claims = replace_unsupported(text, analysis.text, outline, lang)
+        if len(claims) >= MAX_INVENTED_EVENTS:
+            return _fall_back(outline, f"it invented {len(claims)} events not in the draft ("
+                              + " | ".join(claims) + ")")
         text = collapse_slots(text, placeholder_slot("vague", lang))
         return {"rewrite": text, "violation": None,
                 "notes": _replaced(fixed + hollow) + _unsupported(claims)}
@@ -51,6 +59,11 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         return accept(repaired, fixed)
     if state.rewrite_attempts < MAX_REWRITE_ATTEMPTS:
         return {"violation": problems, "notes": [f"verify: retry: {problems}"]}
+    return _fall_back(outline, problems)
+
+
+def _fall_back(outline: str, problems: str) -> dict[str, Any]:
+    """The placeholder rewrite in place of a model rewrite that could not be accepted."""
     return {
         "rewrite": outline,
         "rewrite_source": "placeholder",
@@ -102,7 +115,7 @@ def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tu
     the draft nor the outline says (``factcheck.unsupported_claims``), or wraps such a
     statement in brackets as if it were a slot (``factcheck.bracketed_claims``): a small
     model fills the outline's slots with invented events. Neighbouring claims share one
-    slot. Returns the text and the claims replaced."""
+    slot. Returns the text and the claims replaced, one by one."""
     spans = sorted(factcheck.unsupported_claims(rewrite, draft, outline)
                    + factcheck.bracketed_claims(rewrite))
     if not spans:
@@ -116,15 +129,15 @@ def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tu
         else:
             merged.append([start, end])
     slot = placeholder_slot("vague", lang)
-    claims = []
+    claims = [" ".join(rewrite[start:end].split()) for i, (start, end) in enumerate(spans)
+              if not any(s <= start and end <= e for s, e in spans[:i])]  # nested: one claim
     for start, end in reversed(merged):
         claim = rewrite[start:end]
         body = claim.rstrip()
         tail = body[len(body.rstrip(".!?。！？，,；;")):]  # keep the closing punctuation
         lead = claim[: len(claim) - len(claim.lstrip())]
         rewrite = rewrite[:start] + lead + slot + tail + claim[len(body):] + rewrite[end:]
-        claims.append(" ".join(body.split()))
-    return rewrite, claims[::-1]
+    return rewrite, claims
 
 
 _NESTED_SLOT = re.compile(r"\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)+\]")
