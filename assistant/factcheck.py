@@ -469,6 +469,10 @@ _SLOT_WORDS = re.compile(
 )
 
 
+_SLOT_LABEL = re.compile(r"^\s*(?:例子|例如|比如|示例|举例|for example|example|e\.g\.)\s*[:：,，]?\s*",
+                         re.IGNORECASE)
+
+
 def bracketed_claims(text: str) -> list[tuple[int, int]]:
     """Spans of brackets that hold a statement rather than a slot to fill: a small model
     sometimes wraps an invented event in brackets ("[小葛在4月4日向全体员工展示了操作手册。]"),
@@ -477,7 +481,8 @@ def bracketed_claims(text: str) -> list[tuple[int, int]]:
     sentence's length, a past-tense verb and no such words."""
     spans = []
     for m in _PLACEHOLDER.finditer(text):
-        inner = m.group()[1:-1]
+        # "[例子：2019年1月，接待了一位…]": a slot's label does not make a statement a slot
+        inner = _SLOT_LABEL.sub("", m.group()[1:-1])
         if _SLOT_WORDS.search(inner):
             continue
         cjk = len(_ZH_CHAR.findall(inner))

@@ -167,6 +167,11 @@ def test_unsupported_claims_judge_chinese_clause_by_clause() -> None:
     ("需要提升：[小葛在4月4日向全体员工展示了操作手册，并推广到全区。]", True),
     ("需要提升：[李会计没有及时提供反馈和帮助，导致新人感到困惑。]", True),
     ("[the team's collaboration]", False),
+    # a slot's label in front of a statement: still a statement
+    ("[例子：2019年1月，接待了一位来自美国的客人，帮助其办理入住手续。]", True),
+    ("[Example: in May she led the vendor review and cut the renewal cost.]", True),
+    ("[例子：何时、做了什么、带来了什么变化]", False),
+    ("[example: when, what they did, what it changed]", False),
 ])
 def test_bracketed_claims_are_statements_not_slots(text: str, flagged: bool) -> None:
     assert bool(factcheck.bracketed_claims(text)) is flagged
