@@ -209,6 +209,11 @@ def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     assert clean_rewrite("Priya did X.\n\n[Guidance]: Specific feedback - [1]") == "Priya did X."
     kept = "Priya did X [example: when].\nNext step: [what] by [date]."
     assert clean_rewrite(kept) == kept
+    # Headings alone on a line go; a bracket inside a sentence stays.
+    assert clean_rewrite("【反馈】\n整体表现符合预期。\n下一步：[做什么]。\n【下一步】") == \
+        "整体表现符合预期。\n下一步：[做什么]。"
+    assert clean_rewrite("## Feedback\nPriya did X.") == "Priya did X."
+    assert clean_rewrite("整体不错【见附件】。") == "整体不错【见附件】。"
 
 
 def test_leftover_label_is_repaired_without_a_retry(make_coach) -> None:  # type: ignore[no-untyped-def]

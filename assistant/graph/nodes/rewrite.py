@@ -119,8 +119,8 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 def clean_rewrite(text: str) -> str:
-    """Strip a chatty preamble, code fences, markdown bold, and what a small model adds
-    after the text (the prompt's guidance list, a trailing "Note:", a paragraph about the
+    """Strip a chatty preamble, code fences, markdown bold, lone headings, and what a small
+    model adds after the text (the prompt's guidance list, a trailing "Note:", a paragraph about the
     feedback itself, the same paragraph again), which would otherwise reach the manager as
     part of the rewrite."""
     text = text.strip().strip("`").strip()
@@ -129,6 +129,7 @@ def clean_rewrite(text: str) -> str:
     if echo:
         text = text[:echo.start()]
     text = text.replace("**", "")
+    text = _LONE_HEADING.sub("", text)
     kept: list[str] = []
     said: set[str] = set()
     for para in _PARAGRAPHS.split(text.strip()):
@@ -151,4 +152,7 @@ def clean_rewrite(text: str) -> str:
     return "\n\n".join(kept).strip().strip('"“”').strip()
 
 
+_LONE_HEADING = re.compile(
+    r"^[ \t]*(?:【[^【】\n]{1,10}】|#{1,6}[^\n]{1,30})[ \t]*(?:\n|$)", re.MULTILINE)
+"""A line that is only a heading the model added ("【反馈】", "【下一步】", "## Feedback")."""
 _REPEATABLE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+[\"'”’)）\]]*\s*|$)")
