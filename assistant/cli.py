@@ -244,7 +244,9 @@ def render(result: CritiqueResult, text: str) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.md, .txt).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (.md, .txt).")
+    ] = None,
 ) -> None:
     """Build or update the guidance store (idempotent)."""
     from .knowledge.store import KnowledgeStore

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     """Sampling seed passed to every model call so runs repeat where the backend allows."""
 
     redact_pii: bool | None = None
-    """Replace emails, phones and ID numbers before a model call. ``None``: on for non-local models."""
+    """Replace emails, phones and ID numbers before a model call. ``None``: on for non-local
+    models."""
 
     n_threads: int = Field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
     """llama.cpp threads for the embedded model; never more than the cores you have."""

@@ -108,7 +108,8 @@ def select(analysis: Analysis, catalogue: tuple[CatalogueEntry, ...], *, k: int 
     Returns (entry, growth-area text) pairs; the text is what the action addresses.
     Entries matching a named growth area come first; generic entries fill the rest.
     """
-    areas = [c.text for c in analysis.growth_areas] or [c.text for c in analysis.clauses if c.growth]
+    areas = ([c.text for c in analysis.growth_areas]
+             or [c.text for c in analysis.clauses if c.growth])
     chosen: list[tuple[CatalogueEntry, str]] = []
     used: set[str] = set()
     used_types: set[str] = set()

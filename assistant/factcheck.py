@@ -24,7 +24,11 @@ _EN_NUMBERS = {
 }
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec"
+]
 _MONTH_NAMES = {"jan": "january", "feb": "february", "mar": "march", "apr": "april",
                 "jun": "june", "jul": "july", "aug": "august", "sep": "september",
                 "sept": "september", "oct": "october", "nov": "november", "dec": "december"}
@@ -43,7 +47,9 @@ def _month_spellings(month: str) -> list[str]:
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_ZH_NUM = re.compile(r"[零一二两三四五六七八九十百千]+(?=[个次项份家位名篇场天周月年号日小时分钟件单条版期台款张套笔批轮例倍季度%成])")
+_ZH_NUM = re.compile(
+    r"[零一二两三四五六七八九十百千]+"
+    r"(?=[个次项份家位名篇场天周月年号日小时分钟件单条版期台款张套笔批轮例倍季度%成])")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # Common Chinese surnames: "小王", "老张", "李总" name a person; "小时", "老是", "总是" do not.
 _SURNAMES = (
@@ -62,7 +68,25 @@ _ZH_TITLE = re.compile(r"《[^》]{1,40}》")
 
 # Capitalised words that start sentences or appear in feedback prose without naming anyone.
 _COMMON = frozenset(
-    ["i", "i'm", "i've", "i'd", "i'll", "a", "an", "the", "this", "that", "these", "those", "there", "here", "he", "she", "they", "we", "you", "it", "his", "her", "their", "our", "your", "its", "my", "me", "us", "them", "him", "please", "next", "going", "moving", "over", "during", "in", "on", "at", "by", "for", "from", "with", "after", "before", "when", "while", "if", "as", "also", "and", "but", "or", "so", "however", "overall", "great", "good", "excellent", "strong", "well", "thanks", "thank", "let", "let's", "keep", "continue", "try", "consider", "aim", "plan", "focus", "make", "start", "stop", "share", "send", "schedule", "set", "write", "add", "use", "work", "take", "lead", "review", "ask", "agree", "book", "one", "another", "some", "many", "most", "each", "every", "both", "all", "area", "areas", "strength", "strengths", "growth", "next", "steps", "step", "action", "actions", "development", "example", "examples", "impact", "situation", "behaviour", "behavior", "result", "results", "feedback", "note", "notes", "summary", "goal", "goals", "support", "timeline", "timeframe", "date", "additionally", "furthermore", "moreover", "specifically", "finally", "first", "second", "third", "then", "now", "today", "sbi", "kpi", "okr", "okrs", "hr", "ai", "q&a", "n/a", "ok", "okay", "faq", "manager", "employee", "team", "coin", "feedforward", "star", "intent", "observation", "behaviours", "behaviors", "impacts", "request", "together", "whether", "never", "later", "further", "other", "after"]
+    [
+        "i", "i'm", "i've", "i'd", "i'll", "a", "an", "the", "this", "that", "these", "those",
+        "there", "here", "he", "she", "they", "we", "you", "it", "his", "her", "their", "our",
+        "your", "its", "my", "me", "us", "them", "him", "please", "next", "going", "moving",
+        "over", "during", "in", "on", "at", "by", "for", "from", "with", "after", "before", "when",
+        "while", "if", "as", "also", "and", "but", "or", "so", "however", "overall", "great",
+        "good", "excellent", "strong", "well", "thanks", "thank", "let", "let's", "keep",
+        "continue", "try", "consider", "aim", "plan", "focus", "make", "start", "stop", "share",
+        "send", "schedule", "set", "write", "add", "use", "work", "take", "lead", "review", "ask",
+        "agree", "book", "one", "another", "some", "many", "most", "each", "every", "both", "all",
+        "area", "areas", "strength", "strengths", "growth", "next", "steps", "step", "action",
+        "actions", "development", "example", "examples", "impact", "situation", "behaviour",
+        "behavior", "result", "results", "feedback", "note", "notes", "summary", "goal", "goals",
+        "support", "timeline", "timeframe", "date", "additionally", "furthermore", "moreover",
+        "specifically", "finally", "first", "second", "third", "then", "now", "today", "sbi",
+        "kpi", "okr", "okrs", "hr", "ai", "q&a", "n/a", "ok", "okay", "faq", "manager", "employee",
+        "team", "coin", "feedforward", "star", "intent", "observation", "behaviours", "behaviors",
+        "impacts", "request", "together", "whether", "never", "later", "further", "other", "after"
+    ]
 )
 _ALLOWED_ACRONYMS = frozenset({"SBI", "KPI", "KPIS", "OKR", "OKRS", "HR", "AI", "ASAP", "FYI",
                                "TBD", "COIN", "OK", "I"})
@@ -197,8 +221,8 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
 
 
 _NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ance", "ence", "ship", "ful", "ous", "ive",
-                  "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter", "es", "ss", "ts", "ds", "ps",
-                  "ks", "ns", "rs", "ly", "ing")
+                  "ed", "ic", "ize", "ise", "ate", "ther", "ever", "ter", "es", "ss", "ts", "ds",
+                  "ps", "ks", "ns", "rs", "ly", "ing")
 
 
 @lru_cache(maxsize=1)
@@ -389,7 +413,8 @@ _EN_PAST = re.compile(
     re.IGNORECASE,
 )
 # 了 and 过 mark a finished event, except inside words (了解, 为了, 通过, 不过, 过于).
-_ZH_PAST = re.compile(r"(?<![为除罢])了(?!解)|(?<![通不超])过(?![于度])|曾|已经|成功|取得|实现|带来")
+_ZH_PAST = re.compile(
+    r"(?<![为除罢])了(?!解)|(?<![通不超])过(?![于度])|曾|已经|成功|取得|实现|带来")
 _ZH_EVENT = re.compile(
     r"导致|结果|发现|表明|显示|证明|说明|表示|收到|得到|获得|促成|赢得|一位|一名|有一次|当时|那次|"
     r"在[^，,；;。！？]{1,12}(?:时|期间|过程中)"
@@ -452,7 +477,8 @@ def unsupported_claims(text: str, *sources: str) -> list[tuple[int, int]]:
 MAX_NOVEL_CHAR_SHARE = 0.5
 """An unmarked Chinese claim must also be made of new characters, not only new pairs: a
 paraphrase of the draft ("客户多次要求修改方案" for "需求改了七八次…方案") reuses its characters."""
-_ZH_FUNCTION_CHARS = frozenset("的了在是和与及并也还都就而又很把被给向对从到为以之其这那他她你我们个一有")
+_ZH_FUNCTION_CHARS = frozenset(
+    "的了在是和与及并也还都就而又很把被给向对从到为以之其这那他她你我们个一有")
 
 
 def _novel_chars(claim: str, known: set[str]) -> float:
@@ -469,8 +495,8 @@ _SLOT_WORDS = re.compile(
 )
 
 
-_SLOT_LABEL = re.compile(r"^\s*(?:例子|例如|比如|示例|举例|for example|example|e\.g\.)\s*[:：,，]?\s*",
-                         re.IGNORECASE)
+_SLOT_LABEL = re.compile(
+    r"^\s*(?:例子|例如|比如|示例|举例|for example|example|e\.g\.)\s*[:：,，]?\s*", re.IGNORECASE)
 
 
 def bracketed_claims(text: str) -> list[tuple[int, int]]:

@@ -15,10 +15,13 @@ _SLOTS = {
         "label": "[describe the behaviour you observed]",
         "vague": "[example: when, what they did, what it changed]",
         "exhortation": "[the specific behaviour you want instead, and by when]",
-        "strength": "A strength to recognise: [a specific achievement: when, what they did, the result].",
+        "strength": ("A strength to recognise: [a specific achievement: when, what they did, "
+                     "the result]."),
         "growth": "One area to develop: [a specific behaviour or skill, with one example].",
-        "example": "For example, [when and where], [name] [what they did], which [what it changed].",
-        "step": "Next step: [what to do] by [date], with [support you will give]; we will review progress on [date].",
+        "example": ("For example, [when and where], [name] [what they did], which "
+                    "[what it changed]."),
+        "step": ("Next step: [what to do] by [date], with [support you will give]; we will "
+                 "review progress on [date]."),
     },
     "zh": {
         "label": "[描述你观察到的具体行为]",

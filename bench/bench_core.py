@@ -34,7 +34,7 @@ def _drafts() -> list[dict[str, object]]:
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_analyzer(drafts: list[dict[str, object]], rounds: int = 5) -> dict[str, float]:

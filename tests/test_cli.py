@@ -144,7 +144,8 @@ def test_large_batch_runs_in_parallel_and_keeps_order(tmp_path: Path) -> None:
         if i == 100:
             lines.append("{broken")
         else:
-            text = "Great job!" if i % 2 else "小王上周把周报模板从10页压缩到2页。下月起每周五前提交。"
+            text = ("Great job!" if i % 2
+                    else "小王上周把周报模板从10页压缩到2页。下月起每周五前提交。")
             lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
     f = tmp_path / "big.jsonl"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -152,5 +153,6 @@ def test_large_batch_runs_in_parallel_and_keeps_order(tmp_path: Path) -> None:
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(rows) == 240 and r.exit_code == 1
     assert rows[100] == {"line": 101, "id": None, "error": rows[100]["error"]}
-    assert [row["id"] for k, row in enumerate(rows) if k != 100] == [k for k in range(240) if k != 100]
+    assert ([row["id"] for k, row in enumerate(rows) if k != 100]
+            == [k for k in range(240) if k != 100])
     assert rows[0]["verdicts"]["specific"] and not rows[1]["verdicts"]["specific"]

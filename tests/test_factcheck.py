@@ -59,7 +59,8 @@ def test_retention_catches_a_rewrite_that_drops_the_draft() -> None:
 
 
 def test_invented_details_become_placeholders() -> None:
-    draft = "Priya rewrote the onboarding guide in March, cutting setup from two days to four hours."
+    draft = ("Priya rewrote the onboarding guide in March, cutting setup from two days to four "
+             "hours.")
     made_up = ("In April Priya and Jonathan cut setup by 75% on Project Falcon [example: impact]. "
                "She cut setup from two days to 4 hours.")
     fixed = factcheck.replace_fabrications(made_up, factcheck.check(made_up, draft).fabricated)
@@ -90,7 +91,8 @@ def test_key_facts_are_whole_tokens_and_whole_dates() -> None:
 
 
 def test_possessive_of_a_name_in_the_draft_is_not_invented() -> None:
-    assert factcheck.check("Priya's guide is the example to cite.", DRAFT.replace("Sarah", "Priya")).ok
+    draft = DRAFT.replace("Sarah", "Priya")
+    assert factcheck.check("Priya's guide is the example to cite.", draft).ok
 
 
 def test_one_on_one_meetings_are_not_numbers() -> None:

@@ -30,9 +30,11 @@ def critique_reply(**kw: object) -> str:
 def test_routes_are_pure() -> None:
     assert route_after_retrieve(CoachState(text="x", no_llm=True)) == "development_actions"
     assert route_after_retrieve(CoachState(text="x")) == "critique"
-    assert route_after_verify(CoachState(text="x", rewrite_source="model", violation="v")) == "rewrite"
+    rejected = CoachState(text="x", rewrite_source="model", violation="v")
+    assert route_after_verify(rejected) == "rewrite"
     assert route_after_verify(CoachState(text="x", rewrite_source="model")) == "__end__"
-    assert route_after_verify(CoachState(text="x", rewrite_source="placeholder", violation="v")) == "__end__"
+    fell_back = CoachState(text="x", rewrite_source="placeholder", violation="v")
+    assert route_after_verify(fell_back) == "__end__"
 
 
 def test_no_llm_makes_no_model_call(make_coach) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +88,8 @@ def test_tailored_action_accepted_only_for_a_candidate(make_coach) -> None:  # t
     assert r.development_actions[0].title == "Tailored title"
     assert r.development_actions[0].catalogue_id == first.catalogue_id
     # A reworded title that invents a fact keeps the catalogue wording.
-    coach, _ = make_coach(["CRITIQUE: Fine [1].\nACTION 1: Shadow Jonathan for 3 weeks", GOOD_REWRITE])
+    reply = "CRITIQUE: Fine [1].\nACTION 1: Shadow Jonathan for 3 weeks"
+    coach, _ = make_coach([reply, GOOD_REWRITE])
     assert coach.critique(DRAFT).development_actions[0].title == first.title
 
 
@@ -131,7 +134,7 @@ def test_model_unavailable_degrades_without_error(make_coach) -> None:  # type: 
 def test_timeout_and_invalid_output_degrade(make_coach) -> None:  # type: ignore[no-untyped-def]
     coach, _ = make_coach([ModelTimeout("slow")])
     assert coach.critique(DRAFT).degraded
-    coach, model = make_coach([ModelOutputError("bad json"), GOOD_REWRITE])
+    coach, _ = make_coach([ModelOutputError("bad json"), GOOD_REWRITE])
     r = coach.critique(DRAFT)
     assert r.degraded and r.critique is None and r.rewrite == GOOD_REWRITE
 
@@ -221,7 +224,8 @@ def test_leftover_label_is_repaired_without_a_retry(make_coach) -> None:  # type
     coach, model = make_coach([critique_reply(), labelled])
     r = coach.critique(DRAFT)
     assert len(model.calls) == 2 and r.meta.rewrite_source == "model" and r.rewrite
-    assert "natural leader" not in r.rewrite and "[describe the behaviour you observed]" in r.rewrite
+    assert "natural leader" not in r.rewrite
+    assert "[describe the behaviour you observed]" in r.rewrite
 
 
 def test_critique_never_labels_the_employee_itself() -> None:

@@ -421,7 +421,9 @@ def test_unreadable_answers_file_is_ignored(tmp_path: Path) -> None:
     assert answers.read_text(encoding="utf-8").startswith('{"format"')
 
 
-def test_same_document_in_two_folders_is_returned_once(store: KnowledgeStore, tmp_path: Path) -> None:
+def test_same_document_in_two_folders_is_returned_once(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
     _write(tmp_path / "a" / "guide.en.md", EN_GUIDE)
     _write(tmp_path / "b" / "guide.en.md", EN_GUIDE)
     store.ingest([tmp_path / "a"])

@@ -1,1 +1,2 @@
-"""The coaching graph: analyze -> retrieve -> critique -> development_actions -> rewrite -> verify."""
+"""The coaching graph: analyze -> retrieve -> critique -> development_actions -> rewrite ->
+verify."""

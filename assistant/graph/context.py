@@ -33,7 +33,9 @@ class PassageLike(Protocol):
 class Retriever(Protocol):
     """Anything that searches the guidance store (``KnowledgeStore`` in production)."""
 
-    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[PassageLike]: ...
+    def search(
+        self, query: str, *, k: int = 4, language: str | None = None
+    ) -> Sequence[PassageLike]: ...
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ def route_after_retrieve(state: CoachState) -> Literal["critique", "development_
 
 
 def build_graph(checkpointer: Any = None) -> Any:
-    """Compile the graph: analyze -> retrieve -> critique -> development_actions -> rewrite -> verify."""
+    """Compile the graph: analyze -> retrieve -> critique -> development_actions -> rewrite ->
+    verify."""
     g = StateGraph(CoachState, context_schema=Context, input_schema=CoachInput)
     g.add_node("analyze", analyze_draft)
     g.add_node("retrieve", retrieve)

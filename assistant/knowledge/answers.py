@@ -31,7 +31,9 @@ MAX_ENTRIES = 512
 
 
 class Searcher(Protocol):
-    def search(self, query: str, *, k: int = 4, language: str | None = None) -> Sequence[Passage]: ...
+    def search(
+        self, query: str, *, k: int = 4, language: str | None = None
+    ) -> Sequence[Passage]: ...
 
 
 class CachedRetriever:

@@ -35,7 +35,8 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     assert analysis is not None and ctx.model is not None
     lang = analysis.message_language
     variables = prompt_vars(analysis, state.guidance)
-    variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)} for e, _ in state.candidates]
+    variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)}
+                               for e, _ in state.candidates]
     try:
         gen = generate_text(
             runtime,
@@ -103,7 +104,8 @@ def visible_critique(text: str) -> str:
 
 def _clean_title(title: str) -> str:
     """Strip format residue the small model copies from the template."""
-    title = re.sub(r'["”,]?\s*(reworded|adapted|rewritten|made specific)\b.*$', "", title, flags=re.I)
+    title = re.sub(r'["”,]?\s*(reworded|adapted|rewritten|made specific)\b.*$', "", title,
+                   flags=re.I)
     title = re.sub(r"^\s*(reworded|adapted|rewritten)\s*[:：]\s*", "", title, flags=re.I)
     return title.strip().strip('"“”<>()').strip()
 
