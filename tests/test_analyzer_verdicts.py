@@ -324,6 +324,60 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Checkout latency down from 1.2s to 400ms after his caching change.", {S: True}, False),
         ("Ms Okafor has met the expectations of her grade this year.", {S: False}, False),
     ],
+    # A measured value against its target, floor, average or plan (recall sitting 3): worse
+    # is an area, better an achievement; less-is-better quantities and ceilings flip.
+    "against_reference": [
+        ("Defect rate 0.8% against a 2% limit. Her test plans are hard to follow.",
+         {B: True}, False),
+        ("Pick accuracy 97.1% (target 99%). Great attitude with new starters.", {B: True}, None),
+        ("Average call time was 9 min vs target 6 min, and the QA score was 81.", {B: False},
+         False),
+        ("Closed 14 deals, though at an 11% margin against our 18% floor. Good pipeline work.",
+         {B: True}, False),
+        ("退货率1.5%，低于部门平均的4%；周报经常迟交。", {B: True}, False),
+        ("签约额完成了目标的130%。", {B: False}, False),
+        ("项目比计划提前5天上线，但测试用例写得偏简单。", {B: True}, False),
+        # hard negatives: a reference that is a plan, or a number that is not compared
+        ("Set a target of 5 calls a day from 3 June and log them in the CRM.", {B: False},
+         False),
+        ("数学平均分从72分提高到81分。", {B: False}, False),
+    ],
+    # Concrete gaps without an evaluative word: adverse passives, failed checks, incomplete
+    # records, counted slips, things left undone, wrong items; zero counts are no gap.
+    "concrete_gaps": [
+        ("上周的报销单被财务退回两次。客户拜访记录写得很细。", {B: True}, False),
+        ("季度消防检查两次不合格。你带的新人上手很快。", {B: True}, False),
+        ("Good rapport with the drivers. 40 customer emails were still unanswered on Friday.",
+         {B: True}, False),
+        ("Her drug charts are thorough, but she gave the wrong dose on ward 6 in May.", {B: True},
+         False),
+        ("全年差错0笔，柜面服务评分第一。", {B: False}, False),
+        ("Zero errors on the payroll run; complaints at zero since July.", {B: False}, False),
+    ],
+    # Concessions: a fact conceded after praise ("..., though.") is the criticism; the
+    # concessive clause ("虽然拿下了单子") is the praise.
+    "concessions": [
+        ("The slide deck for the board was excellent. The prep took four weekends, though.",
+         {B: True}, False),
+        ("报价偏保守，虽然按时交付了样品，客户还是选了对手。", {B: True}, False),
+        ("Her handover notes are clear. Not sure about the rest, though.", {B: False}, False),
+    ],
+    # Observable habits with scope and a time bound, and immediate actions in Chinese.
+    "habits_and_immediate_actions": [
+        ("He logs every delivery exception within the hour, weekends included.", {S: True},
+         False),
+        ("每张报销单都当天审核完。", {S: True}, False),
+        ("上周仓库漏水，她当即挪了货还拍了照片报给物业。", {S: True}, False),
+        # hard negatives: a habit without scope or bound, a plan
+        ("He is usually quick with emails.", {S: False}, False),
+        ("From Monday, log every delivery exception within the hour.", {S: False}, False),
+    ],
+    # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
+    "youth_energy_and_wishes": [
+        ("年轻员工，有活力，新项目交给她。", {F: False}, True),
+        ("活动现场气氛很有活力。", {F: True}, False),
+        ("周报写得很清楚，希望风险能更早提出来。", {B: True}, False),
+    ],
 }
 
 

@@ -15,7 +15,8 @@ from .lexicon import CueSet, Hit
 _CLAUSE_SPLIT = re.compile(
     r"(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
     r"on the other hand|except)\b)"
-    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足))"
+    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
+    r"虽然|虽说|尽管))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
     r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
     re.IGNORECASE | re.ASCII,
@@ -82,7 +83,7 @@ _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}�
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
     r"\b(more|less|better|late|miss\w*|slow|need\w*|should|struggl\w*|inconsisten\w*|could|would)\b"
-    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
+    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
@@ -156,7 +157,12 @@ _NEG_EVENT = re.compile(
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
     r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
-    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
+    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)"
+    # A zero count after the noun: "差错0笔", "defects: 0", "complaints at zero".
+    r"|(差错|错误|失误|出错|投诉|事故|返工|逾期|缺陷|故障|客诉|漏检|errors?|defects?|complaints?|"
+    r"incidents?|mistakes?|escalations?|claims?|variances?|returns|no-shows?)"
+    r"\s?(数|量|率|count|rate)?\s?(为|是|:|：|=|of|at|was|were)?\s?(0|零|zero|nil|none)(?![\d.,]*\d)"
+    r"\s?(笔|次|起|件|单|例|个|%)?",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -198,6 +204,7 @@ def split_clauses(text: str, offset: int) -> list[Clause]:
     return clauses
 
 
+_TRAILING_CONCESSION = re.compile(r"[,，]\s*(though|mind you)\W*$", re.IGNORECASE | re.ASCII)
 _TRAILING_CONTRAST = re.compile(r"^\W*(though|however|but|yet|then)\W*$", re.IGNORECASE)
 
 
@@ -259,6 +266,22 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
         growth = None
         positive = positive or neg_event
+    reference = against_reference(t)
+    if reference is not None:
+        verdict, r_start, r_end = reference
+        if verdict == "worse":
+            growth = growth or Hit(r_start, r_end, t[r_start:r_end])
+        else:
+            # "an error rate of 1.2% against a target of 3%" names no gap.
+            if growth and r_start - 40 <= growth.start < r_end and _LESS_IS_BETTER.fullmatch(
+                    growth.text.strip()):
+                growth = cues.search("growth", t[r_end:])
+            positive = positive or Hit(r_start, r_end, t[r_start:r_end])
+    if (growth is None and positive is None and (m := _TRAILING_CONCESSION.search(t))
+            and (cues.search("quantity", t) or cues.search("done_verbs", t))):
+        # "The write-up took three weeks, though.": a fact conceded after praise is the
+        # criticism.
+        growth = Hit(m.start(), m.end(), m.group())
     if growth and _NOT_A_GAP.search(t):
         rest = _NOT_A_GAP.sub(" ", t)
         growth = cues.search("growth", rest) or _hit(_CONTRAST_GROWTH.search(rest))
@@ -462,6 +485,11 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
     ]
     time = cues.search("time_ref", t)
+    if not strong_done and _HABIT.search(t):
+        # An observable habit with its scope and time bound ("answers every ticket within
+        # the hour", "每张单子当天录完") is behaviour seen again and again.
+        strong_done = [Hit(0, 0, "")]
+        qty = qty or [Hit(0, 0, "")]
     named = _named(t)
     score = 0
     if strong_done:
@@ -494,6 +522,15 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     return score
 
 
+_HABIT = re.compile(
+    r"\b[a-z]+(?<!ss)s\s+(every|each|all( of)?( the)?)\s+(\w+\s){0,4}?[a-z]+s?\b[^.;!?]{0,60}?"
+    r"\b(within (the|an|a|one|two|three|\d+) (hour|hours|minutes|day|days|working days?)|"
+    r"(on )?the same day|same-day|before (\w+ ){0,2}(close|end of day|handover|the next shift))\b"
+    r"|每(一|个)?(张|单|笔|份|个|条|件|位|次|天|周)[^。！？；\n]{0,12}?(都|必|均)?(当天|当日|当班|当场|"
+    r"\d+\s?(小时|分钟)内)[^。！？；\n]{0,4}?(处理|回复|录|完成|办|解决|反馈|回|清|核对|闭环|审核|审批|对账|跟进|上传|归档|结清)"
+    r"|(交代|安排|分配|布置|交办)的(事|事情|任务|活儿?|工作)[^。！？；\n]{0,4}?(从不|从没|从来不|都不)(过夜|拖)",
+    re.IGNORECASE | re.ASCII,
+)
 _FUTURE_PARTICIPLE = re.compile(
     r"(scheduled|planned|expected|required|requested|recommended|booked|proposed|needed)$", re.I)
 
@@ -511,3 +548,113 @@ def _named(text: str) -> bool:
     if _CJK.search(text):
         return bool(_NAMED_ZH.search(text))
     return bool(_NAMED_EN.search(text.strip()[1:] if text else text))
+
+
+
+# A measured value stated against its target, floor, average or plan ("an error rate of
+# 1.2% against a unit target of 3%", "71% (target 78%)", "AHT 412s vs target 360s",
+# "转化率只有2%，低于网点平均的5%", "Q1 commit $1.2M，实际 $0.8M"). Worse than the reference
+# is an area to improve, better is an achievement; for a quantity where less is better
+# (errors, handle time, cost) and for a ceiling (budget, limit) the direction flips.
+_REFERENCE = re.compile(
+    r"\b(?P<ceiling>budget|ceiling|limit|cap|sla)\b"
+    r"|\b(targets?|goals?|floor|threshold|benchmark|quota|plan|commit(ment)?|forecast|"
+    r"(?:(the|team|site|store|unit|department|regional|company|industry|class|group|national|"
+    r"branch|peer|floor|market)\s)average)\b"
+    r"|(?P<ceiling_zh>预算|红线|上限)|目标|(部门|团队|行业|全行|全国|网点|公司|区域|全组|组内|科室|同组|"
+    r"同期|年级|全市|全区|的)平均(水平|值)?|平均水平|标准(?!化)|计划|预期|基准|成本线|底线|考核线|及格线",
+    re.IGNORECASE | re.ASCII,
+)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.#])[$€£¥]?\s?(\d[\d,]*(?:\.\d+)?)\s?"
+    r"(%|％|[kKmM](?![A-Za-z])|(?P<time>h|hrs?|hours?|mins?|minutes?|s|secs?|seconds?|ms|days?|"
+    r"weeks?|天|小时|分钟|秒|周|个工作日)(?![A-Za-z]))?(?:\s?/\s?\d+)?(?!\s?(号|#|st\b|nd\b|rd\b|th\b))",
+    re.ASCII,
+)
+_ACTUAL = re.compile(r"\b(actual|actually|came in at|landed at)\b|实际", re.IGNORECASE | re.ASCII)
+# Comparators: below/above flip with the quantity's polarity; ahead/behind do not.
+_BELOW = re.compile(
+    r"\b(below|under|short of|lower than|less than)\b|低于|不到|未达|没达到|少于|没完成",
+    re.IGNORECASE | re.ASCII)
+_ABOVE = re.compile(
+    r"\b(above|over|exceed\w*|higher than|more than|beat|beating)\b|高于|超过|超出|超额",
+    re.IGNORECASE | re.ASCII)
+_AHEAD = re.compile(r"\b(ahead of|earlier than)\b|提前|早于", re.IGNORECASE | re.ASCII)
+_BEHIND = re.compile(r"\b(behind|later than|missed|miss)\b|落后|晚于|延期|延误|拖",
+                     re.IGNORECASE | re.ASCII)
+_LESS_IS_BETTER = re.compile(
+    r"\b(errors?|error rate|defects?|defect rate|complaints?|incidents?|escalations?|churn|"
+    r"attrition|aht|handle time|handling time|wait(ing)? time|time to \w+|turnaround|latency|"
+    r"lead time|cycle time|response time|first response|downtime|costs?|spend|overtime|variance|"
+    r"scrap|rework|returns|absences?|backlog|no-shows?|near-misses|mistakes?|shrink(age)?)\b"
+    r"|差错|错误|出错|投诉|客诉|缺陷|故障|事故|流失|离职|耗时|时长|用时|成本|费用|返工|不良|损耗|逾期|"
+    r"延误|积压|加班|报错|等待|退货|退单|缺勤|迟到",
+    re.IGNORECASE | re.ASCII,
+)
+_SHARE_OF_REFERENCE = re.compile(
+    r"(?P<p1>\d+(?:\.\d+)?)\s?% of (the |her |his |their |our |its |your )?(\w+ )?"
+    r"(target|quota|plan|goal|forecast)\b"
+    r"|(目标|计划|任务|指标)(的|的\s?)\s?(?P<p2>\d+(?:\.\d+)?)\s?[%％]",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _value(m: re.Match[str]) -> float:
+    return float(m.group(1).replace(",", ""))
+
+
+def against_reference(text: str) -> tuple[str, int, int] | None:
+    """Whether a clause reports a value worse or better than its reference.
+
+    Returns:
+        ``("worse" | "better", start, end)`` with the span from the value to the reference,
+        or None when the clause compares nothing.
+    """
+    if _REFERENCE.search(text) is None:
+        return None
+    share = _SHARE_OF_REFERENCE.search(text)
+    if share is not None:
+        # "120% of target", "完成了目标的85%": the value as a share of its reference.
+        pct = float(share.group("p1") or share.group("p2"))
+        if pct != 100:
+            return ("better" if pct > 100 else "worse", share.start(), share.end())
+    numbers = [m for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group(1))]
+    for ref in _REFERENCE.finditer(text):
+        flip = bool(ref.group("ceiling") or ref.group("ceiling_zh"))
+        polarity_from = max(0, ref.start() - 40)
+        near = text[max(0, ref.start() - 14):ref.start()] + " " + text[ref.end():ref.end() + 8]
+        if _AHEAD.search(near) or _BEHIND.search(near):
+            worse = bool(_BEHIND.search(near)) and not _AHEAD.search(near)
+            return ("worse" if worse else "better", max(0, ref.start() - 14), ref.end())
+        # The reference value sits next to its word ("target of 3%", "20% floor", "目标 4.3").
+        after = [m for m in numbers if 0 <= m.start() - ref.end() <= 12]
+        before = [m for m in numbers if 0 <= ref.start() - m.end() <= 8]
+        refnum = after[0] if after else (before[-1] if before else None)
+        rest = [m for m in numbers if m is not refnum]
+        actual = _ACTUAL.search(text, ref.end())
+        if actual is not None and refnum is not None:
+            # The plan first, then the outcome: "commit $1.2M，实际 $0.8M".
+            cands = [m for m in rest if 0 <= m.start() - actual.end() <= 6]
+        else:
+            lo = min(ref.start(), refnum.start()) if refnum is not None else ref.start()
+            cands = [m for m in rest if m.end() <= lo and lo - m.end() <= 50][-1:]
+        below, above = bool(_BELOW.search(near)), bool(_ABOVE.search(near))
+        if below != above:
+            # "低于网点平均", "below the team average", "超出部门标准（2天）".
+            worse = below
+            start, end = max(0, ref.start() - 14), ref.end()
+        elif cands and refnum is not None:
+            x = cands[0]
+            a, b = _value(x), _value(refnum)
+            if a == b or ("%" in (x.group(2) or "")) != ("%" in (refnum.group(2) or "")):
+                continue
+            worse = a < b
+            flip = flip or bool(x.group("time") or refnum.group("time"))
+            polarity_from = max(0, min(x.start(), refnum.start()) - 40)
+            start, end = min(x.start(), ref.start()), max(refnum.end(), ref.end(), x.end())
+        else:
+            continue
+        if flip or _LESS_IS_BETTER.search(text, polarity_from, ref.start()):
+            worse = not worse
+        return ("worse" if worse else "better", start, end)
+    return None
