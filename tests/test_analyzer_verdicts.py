@@ -372,6 +372,18 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("He is usually quick with emails.", {S: False}, False),
         ("From Monday, log every delivery exception within the hour.", {S: False}, False),
     ],
+    # Steps after a dash, enrolment with the person as object, English delivery verbs in
+    # Chinese; hyphenated nouns, mental gerunds and deadlines already met are not steps.
+    "step_shapes": [
+        ("Her invoices are late — have Omar check the next three before they go out.",
+         {A: True}, False),
+        ("I'd like to get him onto the negotiation course in March.", {A: True}, False),
+        ("下个月先独立 ship 一个小版本，从需求到上线。", {A: True}, False),
+        ("Follow-up calls dropped to zero after the new rota in May.", {A: False}, False),
+        ("Might be worth thinking about how the updates could be more regular.", {A: False},
+         False),
+        ("供应商一再变更，小马还是在3月5号前把样品交付了。", {A: False}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

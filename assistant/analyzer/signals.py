@@ -104,7 +104,7 @@ _NOT_A_GAP = re.compile(
     r"downtime|costs?|latency|turnaround|lead time|cycle time|backlog|overtime|rework|returns|"
     r"scrap|waste|no-shows?|absences?|variance)( rate| rates| count| time| times)?\b[^.!?]{0,40}?"
     r"\b(dropped|fell|decreased|declined|went down|came down|was reduced|were reduced|shrank|"
-    r"halved|(is|are|was|were) (now )?down)\b"
+    r"halved|(is|are|was|were) (now )?down|down (to|from|by))\b"
     r"|(差错|错误|出错|投诉|缺陷|故障|事故|返工|成本|耗时|流失|损耗|不良|延误|逾期|积压|加班|报错|bug|error)"
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
@@ -204,6 +204,8 @@ def split_clauses(text: str, offset: int) -> list[Clause]:
     return clauses
 
 
+# An imperative after a dash ("his emails are terse — have Priya review the next five").
+_DASH = re.compile(r"\s[—–]\s|\s-\s|—")
 _TRAILING_CONCESSION = re.compile(r"[,，]\s*(though|mind you)\W*$", re.IGNORECASE | re.ASCII)
 _TRAILING_CONTRAST = re.compile(r"^\W*(though|however|but|yet|then)\W*$", re.IGNORECASE)
 
@@ -323,7 +325,8 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
 
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
-    imperative = _is_imperative(t, cues)
+    imperative = _is_imperative(t, cues) or any(
+        _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
     clause.future = bool(directive) or imperative
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
@@ -365,8 +368,8 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     if _DECLARATIVE.match(head) and not _CLAUSE_VERB.match(head):
         return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
-    if not m or not head[:1].isalpha():
-        return False
+    if not m or not head[:1].isalpha() or head[m.end():m.end() + 1] == "-":
+        return False  # "Check-in complaints", "Follow-up emails": hyphenated nouns
     # "Led the migration" reads as a past-tense fragment, not an imperative.
     word = m.group().lower()
     return not word.endswith("ed") and _CJK.search(m.group()) is None
@@ -407,6 +410,11 @@ _ZH_TIME_SLOT = re.compile(
 )
 
 
+# "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
+_ZH_DONE_BEFORE = re.compile(
+    r"(已经|已|终于|最终|还是|顺利|按时|如期|提前)[^。！？，,]*[^\x00-\x7f]{0,3}了")
+
+
 def _verb_in_slot(text: str, hit: Hit) -> bool:
     """An English action word counts only in a verb position ("to lead", "please send"),
     so nouns such as "the lead role" do not read as steps."""
@@ -431,8 +439,9 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
                     if _SUBJECT_SLOT.search(t[max(0, h.start - 30):h.start])]
     actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)] + third_person
     actions = [h for h in actions
-               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)]
-    if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
+               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)
+               and not _ZH_DONE_BEFORE.search(t[max(0, h.start - 16):h.start] + t[h.end:h.end + 3])]
+    if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t) and not _ZH_DONE_BEFORE.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
         # slot and a concrete object is a step.
         actions = [Hit(0, 0, "")]
