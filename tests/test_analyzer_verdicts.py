@@ -384,6 +384,20 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          False),
         ("供应商一再变更，小马还是在3月5号前把样品交付了。", {A: False}, False),
     ],
+    # Evidence shapes: resultative complements, measured zeros, counted modified nouns,
+    # schedule offsets, deadline overruns; an English noun compound heading a Chinese
+    # sentence is no imperative.
+    "evidence_shapes": [
+        ("她在交接清单里把每台设备的保修期都列清楚了。", {S: True}, False),
+        ("Till audits showed zero discrepancies across the four spot checks.", {S: True}, False),
+        ("Closed the quarter-end books one day early.", {S: True}, False),
+        ("你最近两期周刊都超了截稿时间，排版只能加班。", {S: True}, False),
+        ("Code review里他指出了缓存的并发问题，后来线上报错从每天40次降到了2次。", {S: True, A: False},
+         False),
+        # hard negatives: a plan, a bare verdict
+        ("下周把每台设备的保修期列清楚。", {S: False}, False),
+        ("Her books are always tidy.", {S: False}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

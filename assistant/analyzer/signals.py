@@ -370,11 +370,14 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     m = cues.pattern("action_verbs").match(head)
     if not m or not head[:1].isalpha() or head[m.end():m.end() + 1] == "-":
         return False  # "Check-in complaints", "Follow-up emails": hyphenated nouns
+    if _EN_NOUN_IN_ZH.match(head, m.end()):
+        return False  # "Design review里 ...": an English noun compound in a Chinese sentence
     # "Led the migration" reads as a past-tense fragment, not an imperative.
     word = m.group().lower()
     return not word.endswith("ed") and _CJK.search(m.group()) is None
 
 
+_EN_NOUN_IN_ZH = re.compile(r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段)")
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
