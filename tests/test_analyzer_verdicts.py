@@ -398,6 +398,17 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("下周把每台设备的保修期列清楚。", {S: False}, False),
         ("Her books are always tidy.", {S: False}, False),
     ],
+    # Person frames that label whatever fills them ("X by nature", "是个很...的人"); marital
+    # age is family status (a label only with a verdict); origin terms are coded.
+    "frames_and_origin": [
+        ("Omar is cautious by nature.", {F: False}, None),
+        ("她是个很 low-key、很有 drive 的人。", {F: False}, None),
+        ("他是个很少请假的人，全年出勤率98%。", {F: True}, False),
+        ("大龄单身，周末值班可以多排她。", {F: True}, True),
+        ("大龄未婚，精力有限，不适合带新项目。", {F: False}, True),
+        ("她 English 好是因为毕竟是 ABC。", {}, True),
+        ("ABC 分类法把库存分成三档。", {}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

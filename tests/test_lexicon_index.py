@@ -65,6 +65,8 @@ _TRICKY = [
     "Unkindness isn't the issue: the uncooperative vendor's API was flaky.",
     "老同志做事踏实，年轻人有冲劲，女孩子心细。She is vain-glorious? No: vain.",
     "I find him standoffish, and he is known for being hot-headed (3 May).",
+    # A pattern that opens with a repeat ("[a-z]+ by nature"): keyed by its first letter only.
+    "Lena is meticulous by nature; 你是个很 hands-on、很有 passion 的人。",
 ]
 
 

@@ -313,6 +313,10 @@ def _sentence_at(text: str, pos: int) -> str:
     return text[start:end.start() if end else len(text)]
 
 
+# "大龄未婚", "大龄单身": an age word that is part of a marital-status remark.
+_MARITAL_AGE = re.compile(r"大龄\s?(未婚|单身|剩女|剩男|青年|女青年|男青年)")
+
+
 def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text: str,
                     cues: Any) -> list[Finding]:
     """Identity-coded language in a judgement labels the person too."""
@@ -320,8 +324,9 @@ def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text:
     for f in bias:
         if f.category not in _IDENTITY_CATEGORIES or f.start is None:
             continue
-        if f.category == "family" and not cues.search("capacity_judgement",
-                                                      _sentence_at(text, f.start)):
+        family = f.category == "family" or (
+            f.category == "age" and _MARITAL_AGE.match(text, f.start) is not None)
+        if family and not cues.search("capacity_judgement", _sentence_at(text, f.start)):
             # Family status with no verdict on the person ("大龄未婚，可以多安排出差",
             # "with two kids at home she won't want the travel") is coded language about
             # circumstances, not a judgement of character or ability.
