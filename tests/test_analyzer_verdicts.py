@@ -409,6 +409,23 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("她 English 好是因为毕竟是 ABC。", {}, True),
         ("ABC 分类法把库存分成三档。", {}, False),
     ],
+    # Chinese gap shapes: wrong-result complements, steps not taken in time, empty fields,
+    # "could still be raised"; catching others' problems is no gap.
+    "zh_gap_shapes": [
+        ("月结对账做得很细，不过上周两张发票录错了金额。", {B: True}, False),
+        ("方案写得很完整，就是没提前发给客户确认。", {B: True}, False),
+        ("交接表做得很规范，只是备件库存一栏还是空的。", {B: True}, False),
+        ("Demo 讲得很清楚，答疑环节还可以再加强。", {B: True}, False),
+        ("本月审核合同86份，发现并纠正不规范条款14处。", {B: False}, False),
+    ],
+    # Items of a numbered plan and the manager's recurring check-in are the plan, not
+    # achievements; a standard met and favourable comments are strengths.
+    "plan_items_and_standards": [
+        ("PIP：上月漏报工时5次。接下来30天：(1) 每天下班前填工时；\n(2) 每张工单都要有预计完成时间；"
+         "\n我们每周五 review 一次。", {B: False, A: True}, False),
+        ("Your case notes remain of a high standard. Court bundles were late twice in May.",
+         {B: True}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

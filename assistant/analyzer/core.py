@@ -65,6 +65,18 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# After a plan, the manager's recurring check-in ("我们每周四 review 一次", "we'll meet
+# every Friday") belongs to the plan.
+_CHECK_IN = re.compile(
+    r"^\s*(我们|我|we|I)\s?(会|将|\x27ll| will)?\s?(每(周|天|月|日|两周)|every|each)", re.I)
+_LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[.)、]\s|[a-h]\)\s|[①-⑩])")
+
+
+def _past_done(text: str, cues: Any) -> bool:
+    """A list item that reports something done ("(2) 已完成 ...") stays evidence."""
+    return any(h.text.endswith(("ed", "了")) for h in cues.hits("done_verbs", text))
+
+
 def _inline_label(text: str) -> str | None:
     """The kind of template label a line opens with ("Keep: ...") or None."""
     for kind, pattern in _INLINE_LABELS:
@@ -162,6 +174,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     ignored: list[tuple[int, int]] = []
 
     section: str | None = None
+    plan_open = False
     for sent in sentences:
         inj = cues.search("injection", sent.text)
         if inj:
@@ -181,6 +194,16 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
+        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)):
+            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step": later items of
+            # a numbered plan are plan items too, not achievements.
+            for c in sent_clauses:
+                if not c.growth:
+                    c.strength = False
+                    c.future = True
+                    c.specific = c.specific and _past_done(c.text, cues)
+        plan_open = any(c.future for c in sent_clauses) or (
+            plan_open and bool(_LIST_ITEM.match(sent.text)))
         clauses.extend(sent_clauses)
 
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]

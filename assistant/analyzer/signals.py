@@ -91,7 +91,8 @@ _NOT_A_GAP = re.compile(
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
-    r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
+    r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
+    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范)"
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
