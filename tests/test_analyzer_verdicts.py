@@ -426,6 +426,30 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Your case notes remain of a high standard. Court bundles were late twice in May.",
          {B: True}, False),
     ],
+    # Gaps as requests and wishes ("Could we get ... earlier?", "能不能提前一天..."), shortfalls
+    # ("只完成 60%", "没控住"), "less developed", "has not yet", things left undone.
+    "requests_and_shortfalls": [
+        ("The rota swap on 4 May went smoothly - thank you. Could we get the rota out a week "
+         "earlier next month?", {B: True}, False),
+        ("月度复盘组织得很好。下次能不能提前两天把议程发出来？", {B: True}, False),
+        ("新客户拓展达成 130%，续约只完成 55%。", {B: True}, False),
+        ("Her lab technique is excellent; her statistics are less developed.", {B: True}, False),
+        ("Great rapport with tenants. The plant room was left unlocked twice in June.", {B: True},
+         False),
+        # hard negatives: a request with no change asked, a plain thanks
+        ("Could you send me the deck?", {B: False}, False),
+        ("能不能把会议室订一下？", {B: False}, False),
+    ],
+    # Plan fields and bad outcomes are not achievements; "Keep:" / "Improve:" headings alone on
+    # a line; labels side by side both count.
+    "plan_fields_and_outcomes": [
+        ("Concern: 11 late arrivals in October.\nExpectation: on shift by 6am every day.\n"
+         "Support: a weekly check-in with Sam.", {B: False}, False),
+        ("The spill on 3 May caused £900 of stock to be written off.", {B: False}, False),
+        ("Keep:\n- Pick accuracy at 99.9% all quarter.\nImprove:\n- Pallet labels in aisle 3.",
+         {B: True}, False),
+        ("Nice guy 但太 passive 了，客户会上从不发言。", {B: True}, None),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

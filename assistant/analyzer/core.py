@@ -33,7 +33,7 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^(key |main |top |my )?(strengths?|what (went|you did|he did|she did|they did) well|"
         r"went well|highlights?|achievements?|accomplishments?|wins|successes|positives|"
-        r"keep doing|continue doing|things to celebrate|"
+        r"keep|keep doing|continue|continue doing|things to celebrate|继续做|保持|"
         r"优点|优势|长处|亮点|工作亮点|主要成绩|主要业绩|成绩|做得好的(地方|方面)?)$", re.I)),
     ("growth", re.compile(
         r"^(key |main |top |my )?"
@@ -41,7 +41,7 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
         r"development (areas?|points?|needs?)|growth (areas?|opportunit(y|ies))|"
         r"improvement (areas?|points?)|opportunit(y|ies)( for growth)?|to improve|to work on|"
         r"what (could|can) (be|go) better|even better if|weaknesses|concerns|watch[- ]outs?|"
-        r"stop doing|start doing|challenges|"
+        r"stop doing|start doing|challenges|improve|even better if|停止做|"
         r"不足|缺点|短板|待改进|待提升|待加强|需要改进(的地方)?|改进方向|存在(的)?问题|"
         r"问题|有待提高|不足之处)$", re.I)),
     ("plan", re.compile(
@@ -62,6 +62,11 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
         r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|even better if|ebi|delta|"
         r"停止|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
     ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|尝试)\s*[:：]\s*\S", re.I)),
+    # Plan fields of a PIP or an objectives form: what is expected, not what was done.
+    ("plan", re.compile(
+        r"^[\s\-•*]*(expectations?|expected|support( offered| provided)?|review dates?|"
+        r"review points?|targets?|goals?|objectives?|success (measures?|criteria)|期望|支持|"
+        r"改进目标|目标|评估节点|改进周期|考核节点|考核目标|要求|支持措施|资源支持)\s*[:：]\s*\S", re.I)),
 ]
 
 
@@ -261,6 +266,13 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
     """Lines under a template heading: items under "Strengths" are strengths and items under
     "Areas for growth" are areas to improve, whatever their wording; under either heading
     a bare verb ("- Set up the rota ...") describes the past, not a step."""
+    if section == "plan":
+        for c in clauses:
+            if not c.growth:
+                c.strength = False
+                c.future = True
+                c.specific = c.specific and _past_done(c.text, cues)
+        return
     if section == "step":
         # "Start: booking a pre-brief before each survey": the item is the step.
         for c in clauses:
@@ -286,6 +298,11 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
             c.growth_named = bool(c.topic)
 
 
+_CONTRAST = re.compile(r"\b(but|though|yet)\b|但|不过|就是|可惜|只是", re.I)
+_THEN_CONTRAST = re.compile(r"[^。！？.!?]{0,12}?(\s(but|though|yet)\b|但|不过|就是|可惜|只是|[，,;；])",
+                            re.I)
+
+
 def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicons) -> None:
     """A label still says something is good or bad: a positive label recognises a strength,
     a negative one names (badly) an area to improve."""
@@ -301,9 +318,13 @@ def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicon
                     praise = lex.cues.search("positive", c.text)
                     c.strength = c.strength and praise is not None and (
                         c.start + praise.end <= f.start
-                        and bool(JUXTAPOSED.search(c.text, praise.end, f.start - c.start)))
+                        and bool(JUXTAPOSED.search(c.text, praise.end, f.start - c.start)
+                                 or _CONTRAST.search(c.text, praise.end, f.start - c.start)))
                     c.topic = c.topic or (f.text or "")
-                elif f.category == "positive" and not c.growth:
+                elif f.category == "positive" and (
+                        not c.growth or _THEN_CONTRAST.match(c.text, f.end - c.start)):
+                    # "Nice guy 但太 soft 了", "有冲劲，就是有点玻璃心": the praise stands
+                    # beside the criticism that follows it.
                     c.strength = True
                 break
 

@@ -42,7 +42,7 @@ _GROWTH_FRAME_WORDS = frozenset(
         "chasing", "prompting", "second", "pair", "eyes", "quite", "rather", "somewhat",
         "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
         "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
-        "thing", "things", "challenge", "challenges",
+        "thing", "things", "challenge", "challenges", "sure", "rest",
     ]
 )
 _NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
@@ -82,7 +82,7 @@ _ZH_PERFECTIVE = re.compile(r"[\u4e00-\u9fff]了(?![解])")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
-    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|struggl\w*|inconsisten\w*|could|would)\b"
+    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
     re.IGNORECASE | re.ASCII,
 )
@@ -159,6 +159,8 @@ _NEG_EVENT = re.compile(
     r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)"
+    # "没有出现一次超售没处理好的情况": not a single occurrence.
+    r"|(没有|没|未|从未|从没)(出现|发生)(过)?(一次|一起|一例|任何)"
     # A zero count after the noun: "差错0笔", "defects: 0", "complaints at zero".
     r"|(差错|错误|失误|出错|投诉|事故|返工|逾期|缺陷|故障|客诉|漏检|errors?|defects?|complaints?|"
     r"incidents?|mistakes?|escalations?|claims?|variances?|returns|no-shows?)"
@@ -359,7 +361,22 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             done = cues.hits("done_verbs", c.text)
             if planned and not done and not _past_marker(c.text, done):
                 continue
+            if _ADVERSE.search(c.text) and not _NEG_EVENT.search(c.text):
+                # A concrete bad outcome, an omission or a required minimum ("caused £640
+                # of stock to be written off", "超过一周未更新", "不低于 99.5%") is no praise.
+                continue
             c.strength = True
+
+
+_ADVERSE = re.compile(
+    r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
+    r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
+    r"minimum|at most|maximum|required|expected)\b"
+    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必"
+    r"|(未|没有?)\s?[A-Za-z\u4e00-\u9fff]{0,2}?(更新|完成|提交|达标|改善|处理|跟进|回复|录入|核实|"
+    r"update|follow|改进|到位)",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def _is_imperative(text: str, cues: CueSet) -> bool:
