@@ -450,6 +450,31 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {B: True}, False),
         ("Nice guy 但太 passive 了，客户会上从不发言。", {B: True}, None),
     ],
+    # Step shapes from clipped, hedged and list-form plans; softening one's tone is vague.
+    "request_steps": [
+        ("Stock counts are late. Maybe team up with Priya and do a joint count every Monday?",
+         {A: True}, False),
+        ("Might be worth a quick read of the new returns policy before Friday's audit.",
+         {A: True}, False),
+        ("Objectives: (1) reach 98% pick accuracy on each weekly audit, starting 2 June.",
+         {A: True}, False),
+        ("Rota gaps again in May - I've booked you on the scheduling course on 3 June.",
+         {A: True}, False),
+        ("以后遇到缺料当天就在群里说一声。", {A: True}, False),
+        ("建议：1）月底前把复盘文档发我；\n2）每周我们过一次进度。", {A: True}, False),
+        ("Might be worth softening his tone.", {A: False}, False),
+    ],
+    # Person labels found by dev5/dev6: type nouns after "'s been", drama/idea-man nouns,
+    # "最有 drive", potential; age-coded "half your age".
+    "labels_round3": [
+        ("Marta's been a rock for the evening team.", {F: False}, None),
+        ("有点戏精，开会总要抢话。", {F: False}, None),
+        ("他是我们组的点子王。", {F: False}, None),
+        ("她是我见过最有 drive 的实习生。", {F: False}, None),
+        ("Fantastic stamina - you've got the energy of someone half your age.", {F: False}, True),
+        ("他设计上很有灵气，三个方案客户都选了。", {F: False}, None),
+        ("The rock samples were logged on 3 May.", {F: True}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

@@ -74,7 +74,7 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
 # every Friday") belongs to the plan.
 _CHECK_IN = re.compile(
     r"^\s*(我们|我|we|I)\s?(会|将|\x27ll| will)?\s?(每(周|天|月|日|两周)|every|each)", re.I)
-_LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[.)、]\s|[a-h]\)\s|[①-⑩])")
+_LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[)、）]|\d{1,2}\.\s|[a-h]\)\s|[①-⑩])")
 
 
 def _past_done(text: str, cues: Any) -> bool:

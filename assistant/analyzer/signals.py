@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from .lexicon import CueSet, Hit
 
 _CLAUSE_SPLIT = re.compile(
-    r"(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
+    # Informal Chinese uses a space for a comma: "现场加了86个微信 不过样品还没跟进".
+    r"(?<=[\u4e00-\u9fff\w])\s+(?=(?:不过|但是|可是|就是))"
+    r"|(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
     r"on the other hand|except)\b)"
     r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
     r"虽然|虽说|尽管))"
@@ -150,7 +152,7 @@ _STOP_VERB = re.compile(
 )
 # A list marker, and hedges before an imperative ("Maybe consider pairing with Ana ...").
 _IMPERATIVE_LEAD = re.compile(
-    r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
+    r"^\s*(?:[-•*]\s*|\d+[.)]\s*|\(\d+\)\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
     re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
     r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
@@ -403,7 +405,7 @@ _VERB_SLOT_EN = re.compile(
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
     r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
-    r"you\x27ll|going to|be)\s+|[,;:—-]\s*"
+    r"you\x27ll|going to|be|i\x27ve|we\x27ve|i have|we have)\s+|[,;:—-]\s*"
     # A numbered or lettered list item ("are required to: (1) send ..."), and a time lead
     # without a comma ("Next engagement try the new template").
     r"|(^|\s)\(?(\d{1,2}|[a-h])[.)]\s+|^\s*(next|each|every|this) [a-z]+( [a-z]+)?\s+)$",
@@ -426,7 +428,7 @@ _CLAUSE_VERB = re.compile(r"^(ensure|make sure|check|confirm|verify|see to it|do
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
-    r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
+    r"以内|内完成|起|下(周|月|次|季度)|本周|开始|当天|当日|以后遇到|下次遇到"
     r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
 )
 
