@@ -475,6 +475,17 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("他设计上很有灵气，三个方案客户都选了。", {F: False}, None),
         ("The rock samples were logged on 3 May.", {F: True}, False),
     ],
+    # Completed events in Chinese are not plans even with a time bound or a suggestion verb;
+    # directional complements and nominalised acts on an occasion are evidence.
+    "zh_completed_events": [
+        ("供应商一直拖，小罗还是在6月30日前把三批货全部收齐了。", {S: True, A: False}, False),
+        ("上个季度你三天内把 12 家门店的库存全部盘了一遍。", {S: True, A: False}, False),
+        ("这次谈判小葛把运费压下来了8%。", {S: True}, False),
+        ("His handling of the fire alarm evacuation on 2 May was calm and quick.", {S: True},
+         False),
+        # hard negative: a plan keeps its time bound
+        ("下周五前把三批货全部收齐。", {S: False, A: True}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

@@ -81,6 +81,18 @@ _RATING_NUMBER = re.compile(
     re.I | re.ASCII,
 )
 _ZH_PERFECTIVE = re.compile(r"[\u4e00-\u9fff]了(?![解])")
+# A completed verb with what follows it ("用了当地的银杏元素", "全部交了"), not a set phrase.
+_ZH_PERFECTIVE_OBJ = re.compile(
+    r"(?<!除)(?<!为)(?<!算)(?<!罢)(?<!辛苦)(?<!好)(?<!多)(?<!少)(?<!极)(?<!对)[\u4e00-\u9fff]了"
+    r"(?![解])[\u4e00-\u9fff\dA-Za-z]{2}")
+# The same, ending the clause ("把三期交付物全部交了。").
+_ZH_DONE_FINAL = re.compile(
+    r"(?<!除)(?<!为)(?<!算)(?<!罢)(?<!辛苦)(?<!好)(?<!多)(?<!少)(?<!极)(?<!对)[\u4e00-\u9fff]了"
+    r"(?:[。！，,；]|$)")
+# Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
+_ZH_INTENT = re.compile(
+    r"请|建议|希望|要求|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
+    r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
@@ -333,6 +345,12 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     imperative = _is_imperative(t, cues) or any(
         _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
     clause.future = bool(directive) or imperative
+    if (clause.future and not imperative and _CJK.search(t)
+            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t))
+            and not _ZH_INTENT.search(t)):
+        # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
+        # a time bound or a suggestion verb in a completed event is no plan.
+        clause.future = False
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
 
@@ -536,6 +554,9 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         score += 1
         if not done and _ZH_PERFECTIVE.search(t):
             score += 1  # "上周三和代理商吵了起来": a dated, completed event
+            if _ZH_PERFECTIVE_OBJ.search(t) and not clause.vague:
+                # "这次的提案用了当地的银杏元素": a dated act with its object is evidence.
+                strong_done = strong_done or [Hit(0, 0, "")]
     if clause.growth and qty:
         score += 1  # a counted shortfall ("missing for 5 days") is evidence too
     if named:
