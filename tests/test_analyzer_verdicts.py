@@ -486,6 +486,21 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a plan keeps its time bound
         ("下周五前把三批货全部收齐。", {S: False, A: True}, False),
     ],
+    # Coded framing found by dev5/dev6: an age opening a sentence, family leave used to
+    # discount a review, gender as the yardstick, children as an assumption, retirement soon.
+    # Framing that judges nobody is coded language but no personality label.
+    "coded_framing": [
+        ("At 58, Maria completed the data analytics certificate in March.", {F: True}, True),
+        ("Tom was on paternity leave for most of H1, so hard to rate.", {}, True),
+        ("女孩子做机修挺少见的，她这个月修好了 3 台注塑机。", {F: True}, True),
+        ("他比很多女同事都细心，单据从没出过错。", {}, True),
+        ("她家里有两个孩子，外地的项目就不派她了。", {}, True),
+        ("老李年底就退休了，评语简单写写。", {}, True),
+        # hard negatives
+        ("At 5, the alarm went off and she cleared the floor in four minutes.", {}, False),
+        ("At 61% utilisation the line ran two shifts.", {}, False),
+        ("孩子们的夏令营报名表已经全部整理好。", {}, False),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

@@ -214,10 +214,11 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]
     personality = _personality_findings(text, analysed, lex, lang)
     _label_polarity(personality, clauses, lex)
-    bias = _bias_findings(text, analysed, lex, lang)
+    bias, framing = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame(bias, clauses, lang, text, cues))
+    findings.extend(_identity_blame([f for f in bias if (f.start, f.end) not in framing],
+                                    clauses, lang, text, cues))
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)
@@ -329,8 +330,12 @@ def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicon
                 break
 
 
-def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str) -> list[Finding]:
+def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons,
+                   lang: str) -> tuple[list[Finding], set[tuple[int, int]]]:
+    """Coded-language findings, and the spans of those that frame without judging the
+    person ("At 61, Ken passed ...": coded, but no personality label)."""
     out: list[Finding] = []
+    framing: set[tuple[int, int]] = set()
     for sent in sentences:
         for entry, hit in lex.bias.find(sent.text):
             if entry.excluded(sent.text):
@@ -344,7 +349,9 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
             suggestion = str(meta.get("suggestion_zh" if zh else "suggestion") or "")
             out.append(_span("biased_language", s, e, text, message, suggestion,
                              category=str(meta.get("category", "other"))))
-    return _dedupe(out)
+            if meta.get("judges_person") is False:
+                framing.add((s, e))
+    return _dedupe(out), framing
 
 
 _SENTENCE_END = re.compile(r"[。！？.!?\n]")
