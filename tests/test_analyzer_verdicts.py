@@ -501,6 +501,19 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("At 61% utilisation the line ran two shifts.", {}, False),
         ("孩子们的夏令营报名表已经全部整理好。", {}, False),
     ],
+    # Gaps as wishes for "a bit more", things not done yet, "want to see faster"; "overall
+    # OK" is a verdict; never erring and catching a near-miss are no gaps; "we'll talk
+    # privately" names nothing.
+    "wishes_and_not_yet": [
+        ("巡检报告写得很规范。希望他把隐患照片再拍清楚一点。", {B: True}, False),
+        ("盘点准确率全仓第一。就是消防证过期了还没去续。", {B: True}, False),
+        ("Good handovers all quarter. Still want to see faster replies to the site managers.",
+         {B: True}, False),
+        ("总体进度可以，就是测试报告交得太晚。", {B: True}, False),
+        ("全年报关单证一次都没出错。", {B: False}, False),
+        ("整体还可以，有些地方我们私下再聊。", {B: False}, False),
+        ("她还没结婚，出差可以多安排。", {}, True),
+    ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [
         ("年轻员工，有活力，新项目交给她。", {F: False}, True),

@@ -56,12 +56,13 @@ _ZH_SKILL = re.compile(r"[\u4e00-\u9fff]{2}(?:能力|技能|技巧|意识|水平
 _FUNCTION_ZH = re.compile(
     r"进一步|一些|有些|地方|方面|比如|例如|因为|所以|如果|虽然|但是|并且|而且|已经|一直|非常|特别|比较|"
     r"稍微|有点|一下|今年|本年度|时候|当中|其中|以及|或者|还是|自己|可以|应该|需要|能够|这个|那个|这些|"
+    r"具体|私下|再聊|聊聊|回头|个别|"
     r"那些|还有|经常|总是|有时|偶尔|目前|现在|之后|之前|以后|起来|一起|一遍|一次|整体|总体|"
     r"[的了是在和与及也都还要把被给对很太较更最再又就才将能会着过得地这那个些吧呢啊呀嘛哦从到起]"
 )
 _VAGUE_VERBS_ZH = re.compile(
     r"加强|提升|提高|改进|改善|注意|重视|努力|加油|保持|继续|进一步|更加|更好|多|少|好好|认真|"
-    r"用心|积极|主动|学习|沟通|成长|进步|锻炼|完善|优化自己|改正|避免|杜绝"
+    r"用心|积极|主动|学习|沟通|成长|进步|锻炼|完善|优化自己|改正|避免|杜绝|发扬|取得|成绩"
 )
 _GENERIC_DONE_EN = re.compile(
     r"\b(did|done|worked|helped|made|handled|supported|contributed|performed|showed|went|got|"
@@ -104,7 +105,8 @@ _NOT_A_GAP = re.compile(
     r"\blate (20s|30s|40s|50s|60s|twenties|thirties|forties|fifties|sixties|afternoon|evening|night|shift)"
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
-    r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
+    r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
+    r"near[- ]miss(es)?)\b"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
     r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范)"
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
@@ -173,6 +175,8 @@ _NEG_EVENT = re.compile(
     r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)"
+    # "一次都没出错": never erred.
+    r"|(一次|一回|一单|一笔|一个)?(都|也)?没(有)?(出|犯)(过)?(错|差错|问题|事故)"
     # "没有出现一次超售没处理好的情况": not a single occurrence.
     r"|(没有|没|未|从未|从没)(出现|发生)(过)?(一次|一起|一例|任何)"
     # A zero count after the noun: "差错0笔", "defects: 0", "complaints at zero".
@@ -338,6 +342,9 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.topic = " ".join(
                 w for w in _WORD.findall(growth.text)
                 if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
+            if not clause.topic and growth.text.startswith(("希望", "期待", "期望")):
+                # "希望他把隐患照片再拍清楚一点": a wish cue that holds its own object.
+                clause.topic = content_topic(growth.text, cues, ("vague", "positive", "directive"))
         clause.growth_named = bool(clause.topic)
 
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
