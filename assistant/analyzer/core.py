@@ -57,11 +57,13 @@ _HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
 _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^[\s\-•*]*(keep|keep doing|continue|continue doing|more of|what went well|went well|"
-        r"继续|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+        r"继续|继续做|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+    # "Even better if: the variance notes were in the narrative": a concrete change asked for.
+    ("change", re.compile(r"^[\s\-•*]*(even better if|ebi)\s*[:：]\s*\S", re.I)),
     ("growth", re.compile(
-        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|even better if|ebi|delta|"
-        r"停止|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
-    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|尝试)\s*[:：]\s*\S", re.I)),
+        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|delta|"
+        r"停止|停止做|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
+    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|开始做|尝试)\s*[:：]\s*\S", re.I)),
     # Plan fields of a PIP or an objectives form: what is expected, not what was done.
     ("plan", re.compile(
         r"^[\s\-•*]*(expectations?|expected|support( offered| provided)?|review dates?|"
@@ -273,6 +275,19 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
                 c.strength = False
                 c.future = True
                 c.specific = c.specific and _past_done(c.text, cues)
+                if not c.next_step and (cues.search("quantity", c.text)
+                                        or cues.search("time_ref", c.text)):
+                    # "Expectation: 100 units/hour by 15 December": a measurable target.
+                    c.next_step = True
+                    c.step_quality = max(c.step_quality, 55)
+        return
+    if section == "change":
+        _apply_section("growth", clauses, cues)
+        for c in clauses:
+            if c.growth_named and (cues.search("done_verbs", c.text)
+                                   or re.search(r"\b(rather than|instead of)\b", c.text, re.I)):
+                c.next_step = True
+                c.step_quality = max(c.step_quality, 40)
         return
     if section == "step":
         # "Start: booking a pre-brief before each survey": the item is the step.

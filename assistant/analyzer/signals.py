@@ -143,7 +143,8 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
+    r"我(打算|准备|计划)把(她|他)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
 
