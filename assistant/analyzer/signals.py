@@ -44,7 +44,8 @@ _GROWTH_FRAME_WORDS = frozenset(
         "chasing", "prompting", "second", "pair", "eyes", "quite", "rather", "somewhat",
         "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
         "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
-        "thing", "things", "challenge", "challenges", "sure", "rest",
+        "thing", "things", "challenge", "challenges", "sure", "rest", "couple", "small", "minor",
+        "chat", "catch-up", "catch", "discuss", "talk", "later", "next",
     ]
 )
 _NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
@@ -112,6 +113,7 @@ _NOT_A_GAP = re.compile(
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
+    r"|\bno (major |real |significant |particular )?(development|improvement|growth) (areas?|points?|needs?)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
     r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
@@ -170,7 +172,7 @@ _IMPERATIVE_LEAD = re.compile(
     r"^\s*(?:[-•*]\s*|\d+[.)]\s*|\(\d+\)\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
     re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
-    r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
+    r"\b(never\b|not once\b|no\b|zero\b|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
     r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
     r"failed|failures?)\b"
