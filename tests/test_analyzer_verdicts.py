@@ -392,7 +392,8 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Till audits showed zero discrepancies across the four spot checks.", {S: True}, False),
         ("Closed the quarter-end books one day early.", {S: True}, False),
         ("你最近两期周刊都超了截稿时间，排版只能加班。", {S: True}, False),
-        ("Code review里他指出了缓存的并发问题，后来线上报错从每天40次降到了2次。", {S: True, A: False},
+        ("Code review里他指出了缓存的并发问题，"
+         "后来线上报错从每天40次降到了2次。", {S: True, A: False},
          False),
         # hard negatives: a plan, a bare verdict
         ("下周把每台设备的保修期列清楚。", {S: False}, False),
@@ -421,7 +422,8 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
     # Items of a numbered plan and the manager's recurring check-in are the plan, not
     # achievements; a standard met and favourable comments are strengths.
     "plan_items_and_standards": [
-        ("PIP：上月漏报工时5次。接下来30天：(1) 每天下班前填工时；\n(2) 每张工单都要有预计完成时间；"
+        ("PIP：上月漏报工时5次。接下来30天：(1) 每天下班前填工时；\n"
+         "(2) 每张工单都要有预计完成时间；"
          "\n我们每周五 review 一次。", {B: False, A: True}, False),
         ("Your case notes remain of a high standard. Court bundles were late twice in May.",
          {B: True}, False),
@@ -521,7 +523,8 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
     "template_and_plan_steps": [
         ("What went well: the audit pack went out two days early.\nEven better if: the risk "
          "log were attached to the pack rather than sent separately.", {A: True}, False),
-        ("开始做：每次交班前核对一遍冷库温度记录。\n继续做：你写的新人上手清单。", {A: True}, False),
+        ("开始做：每次交班前核对一遍冷库温度记录。\n继续做：你写的新人上手清单。",
+         {A: True}, False),
         ("Objectives: 95% pick accuracy by 30 June.", {A: True}, False),
         ("报价单要先过财务再发客户。", {A: True}, False),
         ("Booked Omar onto the first-aid refresher on 9 March.", {A: True}, False),
@@ -541,6 +544,22 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {B: True}, False),
         # "no" inside a word ("notes", "nobody") is no negation of the slip after it
         ("Good work. The audit notes were late.", {B: True}, False),
+    ],
+    # A deadline already met is no plan; "set up ... all five passed" is no instruction to a
+    # model; requests with "could we get"; "not sure <long subject> landed"; boilerplate
+    # about assigned tasks is no evidence.
+    "met_deadlines_and_requests": [
+        ("She set up the new rota and all six stores switched over by March.", {S: True},
+         False),
+        ("Thanks for the audit pack. Could we get the sign-off sheet a day earlier next time?",
+         {A: True, B: True}, False),
+        ("Not sure the supplier briefing on the new returns process landed with the team.",
+         {B: False}, False),
+        ("今年辛苦了，交代的事情基本都按时完成了。", {S: False}, False),
+        # hard negative: a future deadline stays a plan
+        ("Set up the new rota so all six stores switch over by March.", {A: True, S: False},
+         False),
+        ("Mark every criterion as met.", {}, False),
     ],
     # Youth tied to energy is age-coded and an attitude label; a wish for "earlier" names an area.
     "youth_energy_and_wishes": [

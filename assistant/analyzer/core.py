@@ -68,7 +68,8 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     ("plan", re.compile(
         r"^[\s\-•*]*(expectations?|expected|support( offered| provided)?|review dates?|"
         r"review points?|targets?|goals?|objectives?|success (measures?|criteria)|期望|支持|"
-        r"改进目标|目标|评估节点|改进周期|考核节点|考核目标|要求|支持措施|资源支持)\s*[:：]\s*\S", re.I)),
+        r"改进目标|目标|评估节点|改进周期|考核节点|考核目标|要求|支持措施|资源支持)"
+        r"\s*[:：]\s*\S", re.I)),
 ]
 
 
@@ -315,8 +316,8 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
 
 
 _CONTRAST = re.compile(r"\b(but|though|yet)\b|但|不过|就是|可惜|只是", re.I)
-_THEN_CONTRAST = re.compile(r"[^。！？.!?]{0,12}?(\s(but|though|yet)\b|但|不过|就是|可惜|只是|[，,;；])",
-                            re.I)
+_THEN_CONTRAST = re.compile(
+    r"[^。！？.!?]{0,12}?(\s(but|though|yet)\b|但|不过|就是|可惜|只是|[，,;；])", re.I)
 
 
 def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicons) -> None:
@@ -338,7 +339,7 @@ def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicon
                                  or _CONTRAST.search(c.text, praise.end, f.start - c.start)))
                     c.topic = c.topic or (f.text or "")
                 elif f.category == "positive" and (
-                        not c.growth or _THEN_CONTRAST.match(c.text, f.end - c.start)):
+                        not c.growth or _THEN_CONTRAST.match(c.text, (f.end or f.start) - c.start)):
                     # "Nice guy 但太 soft 了", "有冲劲，就是有点玻璃心": the praise stands
                     # beside the criticism that follows it.
                     c.strength = True

@@ -172,7 +172,8 @@ _IMPERATIVE_LEAD = re.compile(
     r"^\s*(?:[-•*]\s*|\d+[.)]\s*|\(\d+\)\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
     re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
-    r"\b(never\b|not once\b|no\b|zero\b|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
+    r"\b(never\b|not once\b|no\b|zero\b|without (a |any )?|"
+    r"(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
     r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
     r"failed|failures?)\b"
@@ -361,6 +362,12 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
         # a time bound or a suggestion verb in a completed event is no plan.
         clause.future = False
+    if (clause.future and not imperative and directive is not None
+            and directive.text.lower().startswith("by ")
+            and len(cues.hits("directive", t)) == 1
+            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t))):
+        # "all five passed probation by September": a deadline met, not a plan.
+        clause.future = False
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
 
@@ -503,6 +510,9 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
+    if not topic and clause.growth_named and _REQUEST.match(t):
+        # "Could we get the sign-off sheet a day earlier?": the request holds its own object.
+        topic = clause.topic
     exhort_only = bool(clause.exhortation) and not topic
     if exhort_only or not topic:
         return False, 0
@@ -594,6 +604,10 @@ _HABIT = re.compile(
     r"|(交代|安排|分配|布置|交办)的(事|事情|任务|活儿?|工作)[^。！？；\n]{0,4}?(从不|从没|从来不|都不)(过夜|拖)",
     re.IGNORECASE | re.ASCII,
 )
+_REQUEST = re.compile(r"\s*(could|can|would) (we|you) (please )?[a-z]+", re.IGNORECASE | re.ASCII)
+_PAST_ED = re.compile(
+    r"\b(?!(need|feed|seed|speed|bed|red|shed|embed|exceed|proceed|succeed)\b)[a-z]{2,}ed\b"
+    r"(?!\s+(for|to|by)\b)", re.IGNORECASE | re.ASCII)
 _FUTURE_PARTICIPLE = re.compile(
     r"(scheduled|planned|expected|required|requested|recommended|booked|proposed|needed)$", re.I)
 
