@@ -17,6 +17,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 BIAS_KEYS = {"id", "category", "lang", "patterns", "exclude", "reason", "reason_zh",
              "suggestion", "suggestion_zh"}
 PERSONALITY_KEYS = {"id", "lang", "polarity", "kind", "patterns", "exclude"}
+OPTIONAL_KEYS = {"judges_person"}  # bias: coded framing that labels nobody
 CATEGORIES = {"gender", "age", "family", "race_ethnicity", "nationality", "religion",
               "disability", "appearance", "sexuality", "other"}
 
@@ -71,7 +72,7 @@ def test_exact_keys_and_unique_ids(entries: list[dict[str, Any]], keys: set[str]
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     assert not dupes, dupes
     for e in entries:
-        assert set(e) == keys, (e.get("id"), set(e) ^ keys)
+        assert keys <= set(e) <= keys | OPTIONAL_KEYS, (e.get("id"), set(e) ^ keys)
         assert e["lang"] in {"en", "zh"}, e["id"]
         assert isinstance(e["patterns"], list) and e["patterns"], e["id"]
         assert isinstance(e["exclude"], list), e["id"]

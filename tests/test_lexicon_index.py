@@ -65,6 +65,8 @@ _TRICKY = [
     "Unkindness isn't the issue: the uncooperative vendor's API was flaky.",
     "老同志做事踏实，年轻人有冲劲，女孩子心细。She is vain-glorious? No: vain.",
     "I find him standoffish, and he is known for being hot-headed (3 May).",
+    # A pattern that opens with a repeat ("[a-z]+ by nature"): keyed by its first letter only.
+    "Lena is meticulous by nature; 你是个很 hands-on、很有 passion 的人。",
 ]
 
 
@@ -114,7 +116,7 @@ def _dev_texts() -> list[str]:
     start mid-sentence, where the keyed scan's ``^`` handling matters)."""
     texts: list[str] = []
     for name in ("critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl",
-                 "critique_dev4.jsonl"):
+                 "critique_dev4.jsonl", "critique_dev5.jsonl", "critique_dev6.jsonl"):
         lines = (DATASETS / name).read_text(encoding="utf-8").splitlines()
         texts += [json.loads(line)["text"] for line in lines if line.strip()]
     texts += [part.strip() for t in list(texts) for part in re.split(r"[。！？.!?\n]", t)

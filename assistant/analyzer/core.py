@@ -33,7 +33,7 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^(key |main |top |my )?(strengths?|what (went|you did|he did|she did|they did) well|"
         r"went well|highlights?|achievements?|accomplishments?|wins|successes|positives|"
-        r"keep doing|continue doing|things to celebrate|"
+        r"keep|keep doing|continue|continue doing|things to celebrate|继续做|保持|"
         r"优点|优势|长处|亮点|工作亮点|主要成绩|主要业绩|成绩|做得好的(地方|方面)?)$", re.I)),
     ("growth", re.compile(
         r"^(key |main |top |my )?"
@@ -41,7 +41,7 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
         r"development (areas?|points?|needs?)|growth (areas?|opportunit(y|ies))|"
         r"improvement (areas?|points?)|opportunit(y|ies)( for growth)?|to improve|to work on|"
         r"what (could|can) (be|go) better|even better if|weaknesses|concerns|watch[- ]outs?|"
-        r"stop doing|start doing|challenges|"
+        r"stop doing|start doing|challenges|improve|even better if|停止做|"
         r"不足|缺点|短板|待改进|待提升|待加强|需要改进(的地方)?|改进方向|存在(的)?问题|"
         r"问题|有待提高|不足之处)$", re.I)),
     ("plan", re.compile(
@@ -57,12 +57,32 @@ _HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
 _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^[\s\-•*]*(keep|keep doing|continue|continue doing|more of|what went well|went well|"
-        r"继续|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+        r"继续|继续做|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+    # "Even better if: the variance notes were in the narrative": a concrete change asked for.
+    ("change", re.compile(r"^[\s\-•*]*(even better if|ebi)\s*[:：]\s*\S", re.I)),
     ("growth", re.compile(
-        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|even better if|ebi|delta|"
-        r"停止|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
-    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|尝试)\s*[:：]\s*\S", re.I)),
+        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|delta|"
+        r"停止|停止做|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
+    ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|开始做|尝试)\s*[:：]\s*\S", re.I)),
+    # Plan fields of a PIP or an objectives form: what is expected, not what was done.
+    ("plan", re.compile(
+        r"^[\s\-•*]*(expectations?|expected|support( offered| provided)?|review dates?|"
+        r"review points?|targets?|goals?|objectives?|success (measures?|criteria)|期望|支持|"
+        r"改进目标|目标|评估节点|改进周期|考核节点|考核目标|要求|支持措施|资源支持)"
+        r"\s*[:：]\s*\S", re.I)),
 ]
+
+
+# After a plan, the manager's recurring check-in ("我们每周四 review 一次", "we'll meet
+# every Friday") belongs to the plan.
+_CHECK_IN = re.compile(
+    r"^\s*(我们|我|we|I)\s?(会|将|\x27ll| will)?\s?(每(周|天|月|日|两周)|every|each)", re.I)
+_LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[)、）]|\d{1,2}\.\s|[a-h]\)\s|[①-⑩])")
+
+
+def _past_done(text: str, cues: Any) -> bool:
+    """A list item that reports something done ("(2) 已完成 ...") stays evidence."""
+    return any(h.text.endswith(("ed", "了")) for h in cues.hits("done_verbs", text))
 
 
 def _inline_label(text: str) -> str | None:
@@ -162,6 +182,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     ignored: list[tuple[int, int]] = []
 
     section: str | None = None
+    plan_open = False
     for sent in sentences:
         inj = cues.search("injection", sent.text)
         if inj:
@@ -181,15 +202,26 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
+        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)):
+            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step": later items of
+            # a numbered plan are plan items too, not achievements.
+            for c in sent_clauses:
+                if not c.growth:
+                    c.strength = False
+                    c.future = True
+                    c.specific = c.specific and _past_done(c.text, cues)
+        plan_open = any(c.future for c in sent_clauses) or (
+            plan_open and bool(_LIST_ITEM.match(sent.text)))
         clauses.extend(sent_clauses)
 
     analysed = [s for s in sentences if (s.start, s.end) not in ignored]
     personality = _personality_findings(text, analysed, lex, lang)
     _label_polarity(personality, clauses, lex)
-    bias = _bias_findings(text, analysed, lex, lang)
+    bias, framing = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame(bias, clauses, lang, text, cues))
+    findings.extend(_identity_blame([f for f in bias if (f.start, f.end) not in framing],
+                                    clauses, lang, text, cues))
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)
@@ -238,6 +270,26 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
     """Lines under a template heading: items under "Strengths" are strengths and items under
     "Areas for growth" are areas to improve, whatever their wording; under either heading
     a bare verb ("- Set up the rota ...") describes the past, not a step."""
+    if section == "plan":
+        for c in clauses:
+            if not c.growth:
+                c.strength = False
+                c.future = True
+                c.specific = c.specific and _past_done(c.text, cues)
+                if not c.next_step and (cues.search("quantity", c.text)
+                                        or cues.search("time_ref", c.text)):
+                    # "Expectation: 100 units/hour by 15 December": a measurable target.
+                    c.next_step = True
+                    c.step_quality = max(c.step_quality, 55)
+        return
+    if section == "change":
+        _apply_section("growth", clauses, cues)
+        for c in clauses:
+            if c.growth_named and (cues.search("done_verbs", c.text)
+                                   or re.search(r"\b(rather than|instead of)\b", c.text, re.I)):
+                c.next_step = True
+                c.step_quality = max(c.step_quality, 40)
+        return
     if section == "step":
         # "Start: booking a pre-brief before each survey": the item is the step.
         for c in clauses:
@@ -263,6 +315,11 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
             c.growth_named = bool(c.topic)
 
 
+_CONTRAST = re.compile(r"\b(but|though|yet)\b|但|不过|就是|可惜|只是", re.I)
+_THEN_CONTRAST = re.compile(
+    r"[^。！？.!?]{0,12}?(\s(but|though|yet)\b|但|不过|就是|可惜|只是|[，,;；])", re.I)
+
+
 def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicons) -> None:
     """A label still says something is good or bad: a positive label recognises a strength,
     a negative one names (badly) an area to improve."""
@@ -278,15 +335,23 @@ def _label_polarity(findings: list[Finding], clauses: list[Clause], lex: Lexicon
                     praise = lex.cues.search("positive", c.text)
                     c.strength = c.strength and praise is not None and (
                         c.start + praise.end <= f.start
-                        and bool(JUXTAPOSED.search(c.text, praise.end, f.start - c.start)))
+                        and bool(JUXTAPOSED.search(c.text, praise.end, f.start - c.start)
+                                 or _CONTRAST.search(c.text, praise.end, f.start - c.start)))
                     c.topic = c.topic or (f.text or "")
-                elif f.category == "positive" and not c.growth:
+                elif f.category == "positive" and (
+                        not c.growth or _THEN_CONTRAST.match(c.text, (f.end or f.start) - c.start)):
+                    # "Nice guy 但太 soft 了", "有冲劲，就是有点玻璃心": the praise stands
+                    # beside the criticism that follows it.
                     c.strength = True
                 break
 
 
-def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: str) -> list[Finding]:
+def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons,
+                   lang: str) -> tuple[list[Finding], set[tuple[int, int]]]:
+    """Coded-language findings, and the spans of those that frame without judging the
+    person ("At 61, Ken passed ...": coded, but no personality label)."""
     out: list[Finding] = []
+    framing: set[tuple[int, int]] = set()
     for sent in sentences:
         for entry, hit in lex.bias.find(sent.text):
             if entry.excluded(sent.text):
@@ -300,7 +365,9 @@ def _bias_findings(text: str, sentences: list[Sentence], lex: Lexicons, lang: st
             suggestion = str(meta.get("suggestion_zh" if zh else "suggestion") or "")
             out.append(_span("biased_language", s, e, text, message, suggestion,
                              category=str(meta.get("category", "other"))))
-    return _dedupe(out)
+            if meta.get("judges_person") is False:
+                framing.add((s, e))
+    return _dedupe(out), framing
 
 
 _SENTENCE_END = re.compile(r"[。！？.!?\n]")
@@ -313,6 +380,10 @@ def _sentence_at(text: str, pos: int) -> str:
     return text[start:end.start() if end else len(text)]
 
 
+# "大龄未婚", "大龄单身": an age word that is part of a marital-status remark.
+_MARITAL_AGE = re.compile(r"大龄\s?(未婚|单身|剩女|剩男|青年|女青年|男青年)")
+
+
 def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text: str,
                     cues: Any) -> list[Finding]:
     """Identity-coded language in a judgement labels the person too."""
@@ -320,8 +391,9 @@ def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text:
     for f in bias:
         if f.category not in _IDENTITY_CATEGORIES or f.start is None:
             continue
-        if f.category == "family" and not cues.search("capacity_judgement",
-                                                      _sentence_at(text, f.start)):
+        family = f.category == "family" or (
+            f.category == "age" and _MARITAL_AGE.match(text, f.start) is not None)
+        if family and not cues.search("capacity_judgement", _sentence_at(text, f.start)):
             # Family status with no verdict on the person ("大龄未婚，可以多安排出差",
             # "with two kids at home she won't want the travel") is coded language about
             # circumstances, not a judgement of character or ability.

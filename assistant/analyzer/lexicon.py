@@ -109,6 +109,10 @@ def _prefixes(items: list[Any], n: int) -> set[str] | None:
             return results if all(results) else None
         results = {r if len(r) >= n else (r + o)[:n] for r in results for o in options}
         # An item that matched empty leaves r as is; later items extend it.
+        if op in _REPEATS and av[1] > 1:
+            # "[a-z]+ by nature": after a repeat that can match more than once the next
+            # item does not follow the first repetition, so a short prefix stops here.
+            return results if all(results) else None
     return results if all(results) else None
 
 

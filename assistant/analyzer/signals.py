@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from .lexicon import CueSet, Hit
 
 _CLAUSE_SPLIT = re.compile(
-    r"(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
+    # Informal Chinese uses a space for a comma: "现场加了86个微信 不过样品还没跟进".
+    r"(?<=[\u4e00-\u9fff\w])\s+(?=(?:不过|但是|可是|就是))"
+    r"|(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
     r"on the other hand|except)\b)"
-    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足))"
+    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
+    r"虽然|虽说|尽管))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
     r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
     re.IGNORECASE | re.ASCII,
@@ -41,7 +44,8 @@ _GROWTH_FRAME_WORDS = frozenset(
         "chasing", "prompting", "second", "pair", "eyes", "quite", "rather", "somewhat",
         "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
         "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
-        "thing", "things", "challenge", "challenges",
+        "thing", "things", "challenge", "challenges", "sure", "rest", "couple", "small", "minor",
+        "chat", "catch-up", "catch", "discuss", "talk", "later", "next",
     ]
 )
 _NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
@@ -53,12 +57,13 @@ _ZH_SKILL = re.compile(r"[\u4e00-\u9fff]{2}(?:能力|技能|技巧|意识|水平
 _FUNCTION_ZH = re.compile(
     r"进一步|一些|有些|地方|方面|比如|例如|因为|所以|如果|虽然|但是|并且|而且|已经|一直|非常|特别|比较|"
     r"稍微|有点|一下|今年|本年度|时候|当中|其中|以及|或者|还是|自己|可以|应该|需要|能够|这个|那个|这些|"
+    r"具体|私下|再聊|聊聊|回头|个别|"
     r"那些|还有|经常|总是|有时|偶尔|目前|现在|之后|之前|以后|起来|一起|一遍|一次|整体|总体|"
     r"[的了是在和与及也都还要把被给对很太较更最再又就才将能会着过得地这那个些吧呢啊呀嘛哦从到起]"
 )
 _VAGUE_VERBS_ZH = re.compile(
     r"加强|提升|提高|改进|改善|注意|重视|努力|加油|保持|继续|进一步|更加|更好|多|少|好好|认真|"
-    r"用心|积极|主动|学习|沟通|成长|进步|锻炼|完善|优化自己|改正|避免|杜绝"
+    r"用心|积极|主动|学习|沟通|成长|进步|锻炼|完善|优化自己|改正|避免|杜绝|发扬|取得|成绩"
 )
 _GENERIC_DONE_EN = re.compile(
     r"\b(did|done|worked|helped|made|handled|supported|contributed|performed|showed|went|got|"
@@ -78,22 +83,37 @@ _RATING_NUMBER = re.compile(
     re.I | re.ASCII,
 )
 _ZH_PERFECTIVE = re.compile(r"[\u4e00-\u9fff]了(?![解])")
+# A completed verb with what follows it ("用了当地的银杏元素", "全部交了"), not a set phrase.
+_ZH_PERFECTIVE_OBJ = re.compile(
+    r"(?<!除)(?<!为)(?<!算)(?<!罢)(?<!辛苦)(?<!好)(?<!多)(?<!少)(?<!极)(?<!对)[\u4e00-\u9fff]了"
+    r"(?![解])[\u4e00-\u9fff\dA-Za-z]{2}")
+# The same, ending the clause ("把三期交付物全部交了。").
+_ZH_DONE_FINAL = re.compile(
+    r"(?<!除)(?<!为)(?<!算)(?<!罢)(?<!辛苦)(?<!好)(?<!多)(?<!少)(?<!极)(?<!对)[\u4e00-\u9fff]了"
+    r"(?:[。！，,；]|$)")
+# Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
+_ZH_INTENT = re.compile(
+    r"请|建议|希望|要求|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
+    r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
-    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|struggl\w*|inconsisten\w*|could|would)\b"
-    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
+    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
+    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
     r"\blate (20s|30s|40s|50s|60s|twenties|thirties|forties|fifties|sixties|afternoon|evening|night|shift)"
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
-    r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework)\b"
-    r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现)[^。！？]{0,12}(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞)"
+    r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
+    r"near[- ]miss(es)?)\b"
+    r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
+    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范)"
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
+    r"|\bno (major |real |significant |particular )?(development|improvement|growth) (areas?|points?|needs?)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
     r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
@@ -103,7 +123,7 @@ _NOT_A_GAP = re.compile(
     r"downtime|costs?|latency|turnaround|lead time|cycle time|backlog|overtime|rework|returns|"
     r"scrap|waste|no-shows?|absences?|variance)( rate| rates| count| time| times)?\b[^.!?]{0,40}?"
     r"\b(dropped|fell|decreased|declined|went down|came down|was reduced|were reduced|shrank|"
-    r"halved|(is|are|was|were) (now )?down)\b"
+    r"halved|(is|are|was|were) (now )?down|down (to|from|by))\b"
     r"|(差错|错误|出错|投诉|缺陷|故障|事故|返工|成本|耗时|流失|损耗|不良|延误|逾期|积压|加班|报错|bug|error)"
     r"[^。！？]{0,16}?(降到|降至|降低|下降|减少|缩短|减半|从[^。！？]{0,12}?降)",
     re.IGNORECASE | re.ASCII,
@@ -125,7 +145,8 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
+    r"我(打算|准备|计划)把(她|他)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -148,15 +169,25 @@ _STOP_VERB = re.compile(
 )
 # A list marker, and hedges before an imperative ("Maybe consider pairing with Ana ...").
 _IMPERATIVE_LEAD = re.compile(
-    r"^\s*(?:[-•*]\s*|\d+[.)]\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
+    r"^\s*(?:[-•*]\s*|\d+[.)]\s*|\(\d+\)\s*)?(?:(?:maybe|perhaps|possibly|also|just|so|then|and)\s+)*",
     re.IGNORECASE | re.ASCII)
 _NEG_EVENT = re.compile(
-    r"\b(never|not once|no|zero|without (a |any )?|(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
+    r"\b(never\b|not once\b|no\b|zero\b|without (a |any )?|"
+    r"(has|have|did)\s?n[o\x27]t (made|had|logged|caused|"
     r"received|got) (a single|one|any))\s*(\w+\s){0,2}(missed|miss|late|mistakes?|errors?|"
     r"complaints?|issues?|bugs?|defects?|incidents?|escalations?|delays?|problems?|concerns?|"
     r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
-    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)",
+    r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)"
+    # "一次都没出错": never erred.
+    r"|(一次|一回|一单|一笔|一个)?(都|也)?没(有)?(出|犯)(过)?(错|差错|问题|事故)"
+    # "没有出现一次超售没处理好的情况": not a single occurrence.
+    r"|(没有|没|未|从未|从没)(出现|发生)(过)?(一次|一起|一例|任何)"
+    # A zero count after the noun: "差错0笔", "defects: 0", "complaints at zero".
+    r"|(差错|错误|失误|出错|投诉|事故|返工|逾期|缺陷|故障|客诉|漏检|errors?|defects?|complaints?|"
+    r"incidents?|mistakes?|escalations?|claims?|variances?|returns|no-shows?)"
+    r"\s?(数|量|率|count|rate)?\s?(为|是|:|：|=|of|at|was|were)?\s?(0|零|zero|nil|none)(?![\d.,]*\d)"
+    r"\s?(笔|次|起|件|单|例|个|%)?",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -198,6 +229,9 @@ def split_clauses(text: str, offset: int) -> list[Clause]:
     return clauses
 
 
+# An imperative after a dash ("his emails are terse — have Priya review the next five").
+_DASH = re.compile(r"\s[—–]\s|\s-\s|—")
+_TRAILING_CONCESSION = re.compile(r"[,，]\s*(though|mind you)\W*$", re.IGNORECASE | re.ASCII)
 _TRAILING_CONTRAST = re.compile(r"^\W*(though|however|but|yet|then)\W*$", re.IGNORECASE)
 
 
@@ -259,6 +293,22 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
         growth = None
         positive = positive or neg_event
+    reference = against_reference(t)
+    if reference is not None:
+        verdict, r_start, r_end = reference
+        if verdict == "worse":
+            growth = growth or Hit(r_start, r_end, t[r_start:r_end])
+        else:
+            # "an error rate of 1.2% against a target of 3%" names no gap.
+            if growth and r_start - 40 <= growth.start < r_end and _LESS_IS_BETTER.fullmatch(
+                    growth.text.strip()):
+                growth = cues.search("growth", t[r_end:])
+            positive = positive or Hit(r_start, r_end, t[r_start:r_end])
+    if (growth is None and positive is None and (m := _TRAILING_CONCESSION.search(t))
+            and (cues.search("quantity", t) or cues.search("done_verbs", t))):
+        # "The write-up took three weeks, though.": a fact conceded after praise is the
+        # criticism.
+        growth = Hit(m.start(), m.end(), m.group())
     if growth and _NOT_A_GAP.search(t):
         rest = _NOT_A_GAP.sub(" ", t)
         growth = cues.search("growth", rest) or _hit(_CONTRAST_GROWTH.search(rest))
@@ -296,12 +346,28 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.topic = " ".join(
                 w for w in _WORD.findall(growth.text)
                 if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
+            if not clause.topic and growth.text.startswith(("希望", "期待", "期望")):
+                # "希望他把隐患照片再拍清楚一点": a wish cue that holds its own object.
+                clause.topic = content_topic(growth.text, cues, ("vague", "positive", "directive"))
         clause.growth_named = bool(clause.topic)
 
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
-    imperative = _is_imperative(t, cues)
+    imperative = _is_imperative(t, cues) or any(
+        _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
     clause.future = bool(directive) or imperative
+    if (clause.future and not imperative and _CJK.search(t)
+            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t))
+            and not _ZH_INTENT.search(t)):
+        # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
+        # a time bound or a suggestion verb in a completed event is no plan.
+        clause.future = False
+    if (clause.future and not imperative and directive is not None
+            and directive.text.lower().startswith("by ")
+            and len(cues.hits("directive", t)) == 1
+            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t))):
+        # "all five passed probation by September": a deadline met, not a plan.
+        clause.future = False
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
 
@@ -332,7 +398,22 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             done = cues.hits("done_verbs", c.text)
             if planned and not done and not _past_marker(c.text, done):
                 continue
+            if _ADVERSE.search(c.text) and not _NEG_EVENT.search(c.text):
+                # A concrete bad outcome, an omission or a required minimum ("caused £640
+                # of stock to be written off", "超过一周未更新", "不低于 99.5%") is no praise.
+                continue
             c.strength = True
+
+
+_ADVERSE = re.compile(
+    r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
+    r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
+    r"minimum|at most|maximum|required|expected)\b"
+    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必"
+    r"|(未|没有?)\s?[A-Za-z\u4e00-\u9fff]{0,2}?(更新|完成|提交|达标|改善|处理|跟进|回复|录入|核实|"
+    r"update|follow|改进|到位)",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def _is_imperative(text: str, cues: CueSet) -> bool:
@@ -342,13 +423,16 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     if _DECLARATIVE.match(head) and not _CLAUSE_VERB.match(head):
         return False  # "Test coverage on her PRs could be higher" is a statement
     m = cues.pattern("action_verbs").match(head)
-    if not m or not head[:1].isalpha():
-        return False
+    if not m or not head[:1].isalpha() or head[m.end():m.end() + 1] == "-":
+        return False  # "Check-in complaints", "Follow-up emails": hyphenated nouns
+    if _EN_NOUN_IN_ZH.match(head, m.end()):
+        return False  # "Design review里 ...": an English noun compound in a Chinese sentence
     # "Led the migration" reads as a past-tense fragment, not an imperative.
     word = m.group().lower()
     return not word.endswith("ed") and _CJK.search(m.group()) is None
 
 
+_EN_NOUN_IN_ZH = re.compile(r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段)")
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
@@ -356,7 +440,7 @@ _VERB_SLOT_EN = re.compile(
     r"could you|can you|kindly|is to|be to|plan to|aim to|will be to|time|now|on|forward|"
     r"future|goals?|steps?|then|afterwards|instead|suggest|recommend|consider|he|she|they|pls|plz|"
     r"week|month|quarter|sprint|cycle|year|shift|onwards|today|tomorrow|he\x27ll|she\x27ll|they\x27ll|"
-    r"you\x27ll|going to|be)\s+|[,;:—-]\s*"
+    r"you\x27ll|going to|be|i\x27ve|we\x27ve|i have|we have)\s+|[,;:—-]\s*"
     # A numbered or lettered list item ("are required to: (1) send ..."), and a time lead
     # without a comma ("Next engagement try the new template").
     r"|(^|\s)\(?(\d{1,2}|[a-h])[.)]\s+|^\s*(next|each|every|this) [a-z]+( [a-z]+)?\s+)$",
@@ -379,9 +463,14 @@ _CLAUSE_VERB = re.compile(r"^(ensure|make sure|check|confirm|verify|see to it|do
 _ZH_NEGATED_ACTION = re.compile(r"(不|别|没|无需|不用|不必)$")
 _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
-    r"以内|内完成|起|下(周|月|次|季度)|本周|开始"
+    r"以内|内完成|起|下(周|月|次|季度)|本周|开始|当天|当日|以后遇到|下次遇到"
     r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
 )
+
+
+# "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
+_ZH_DONE_BEFORE = re.compile(
+    r"(已经|已|终于|最终|还是|顺利|按时|如期|提前)[^。！？，,]*[^\x00-\x7f]{0,3}了")
 
 
 def _verb_in_slot(text: str, hit: Hit) -> bool:
@@ -408,8 +497,9 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
                     if _SUBJECT_SLOT.search(t[max(0, h.start - 30):h.start])]
     actions = [h for h in cues.hits("action_verbs", t) if _verb_in_slot(t, h)] + third_person
     actions = [h for h in actions
-               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)]
-    if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t):
+               if h.start >= after and not any(s <= h.start < e for s, e in exhorted)
+               and not _ZH_DONE_BEFORE.search(t[max(0, h.start - 16):h.start] + t[h.end:h.end + 3])]
+    if not actions and _CJK.search(t) and _ZH_TIME_SLOT.search(t) and not _ZH_DONE_BEFORE.search(t):
         # Chinese steps often use one-character verbs (写, 报, 交): a directive with a time
         # slot and a concrete object is a step.
         actions = [Hit(0, 0, "")]
@@ -420,6 +510,9 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
+    if not topic and clause.growth_named and _REQUEST.match(t):
+        # "Could we get the sign-off sheet a day earlier?": the request holds its own object.
+        topic = clause.topic
     exhort_only = bool(clause.exhortation) and not topic
     if exhort_only or not topic:
         return False, 0
@@ -462,6 +555,11 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
     ]
     time = cues.search("time_ref", t)
+    if not strong_done and _HABIT.search(t):
+        # An observable habit with its scope and time bound ("answers every ticket within
+        # the hour", "每张单子当天录完") is behaviour seen again and again.
+        strong_done = [Hit(0, 0, "")]
+        qty = qty or [Hit(0, 0, "")]
     named = _named(t)
     score = 0
     if strong_done:
@@ -476,6 +574,9 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         score += 1
         if not done and _ZH_PERFECTIVE.search(t):
             score += 1  # "上周三和代理商吵了起来": a dated, completed event
+            if _ZH_PERFECTIVE_OBJ.search(t) and not clause.vague:
+                # "这次的提案用了当地的银杏元素": a dated act with its object is evidence.
+                strong_done = strong_done or [Hit(0, 0, "")]
     if clause.growth and qty:
         score += 1  # a counted shortfall ("missing for 5 days") is evidence too
     if named:
@@ -494,6 +595,19 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     return score
 
 
+_HABIT = re.compile(
+    r"\b[a-z]+(?<!ss)s\s+(every|each|all( of)?( the)?)\s+(\w+\s){0,4}?[a-z]+s?\b[^.;!?]{0,60}?"
+    r"\b(within (the|an|a|one|two|three|\d+) (hour|hours|minutes|day|days|working days?)|"
+    r"(on )?the same day|same-day|before (\w+ ){0,2}(close|end of day|handover|the next shift))\b"
+    r"|每(一|个)?(张|单|笔|份|个|条|件|位|次|天|周)[^。！？；\n]{0,12}?(都|必|均)?(当天|当日|当班|当场|"
+    r"\d+\s?(小时|分钟)内)[^。！？；\n]{0,4}?(处理|回复|录|完成|办|解决|反馈|回|清|核对|闭环|审核|审批|对账|跟进|上传|归档|结清)"
+    r"|(交代|安排|分配|布置|交办)的(事|事情|任务|活儿?|工作)[^。！？；\n]{0,4}?(从不|从没|从来不|都不)(过夜|拖)",
+    re.IGNORECASE | re.ASCII,
+)
+_REQUEST = re.compile(r"\s*(could|can|would) (we|you) (please )?[a-z]+", re.IGNORECASE | re.ASCII)
+_PAST_ED = re.compile(
+    r"\b(?!(need|feed|seed|speed|bed|red|shed|embed|exceed|proceed|succeed)\b)[a-z]{2,}ed\b"
+    r"(?!\s+(for|to|by)\b)", re.IGNORECASE | re.ASCII)
 _FUTURE_PARTICIPLE = re.compile(
     r"(scheduled|planned|expected|required|requested|recommended|booked|proposed|needed)$", re.I)
 
@@ -511,3 +625,113 @@ def _named(text: str) -> bool:
     if _CJK.search(text):
         return bool(_NAMED_ZH.search(text))
     return bool(_NAMED_EN.search(text.strip()[1:] if text else text))
+
+
+
+# A measured value stated against its target, floor, average or plan ("an error rate of
+# 1.2% against a unit target of 3%", "71% (target 78%)", "AHT 412s vs target 360s",
+# "转化率只有2%，低于网点平均的5%", "Q1 commit $1.2M，实际 $0.8M"). Worse than the reference
+# is an area to improve, better is an achievement; for a quantity where less is better
+# (errors, handle time, cost) and for a ceiling (budget, limit) the direction flips.
+_REFERENCE = re.compile(
+    r"\b(?P<ceiling>budget|ceiling|limit|cap|sla)\b"
+    r"|\b(targets?|goals?|floor|threshold|benchmark|quota|plan|commit(ment)?|forecast|"
+    r"(?:(the|team|site|store|unit|department|regional|company|industry|class|group|national|"
+    r"branch|peer|floor|market)\s)average)\b"
+    r"|(?P<ceiling_zh>预算|红线|上限)|目标|(部门|团队|行业|全行|全国|网点|公司|区域|全组|组内|科室|同组|"
+    r"同期|年级|全市|全区|的)平均(水平|值)?|平均水平|标准(?!化)|计划|预期|基准|成本线|底线|考核线|及格线",
+    re.IGNORECASE | re.ASCII,
+)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.#])[$€£¥]?\s?(\d[\d,]*(?:\.\d+)?)\s?"
+    r"(%|％|[kKmM](?![A-Za-z])|(?P<time>h|hrs?|hours?|mins?|minutes?|s|secs?|seconds?|ms|days?|"
+    r"weeks?|天|小时|分钟|秒|周|个工作日)(?![A-Za-z]))?(?:\s?/\s?\d+)?(?!\s?(号|#|st\b|nd\b|rd\b|th\b))",
+    re.ASCII,
+)
+_ACTUAL = re.compile(r"\b(actual|actually|came in at|landed at)\b|实际", re.IGNORECASE | re.ASCII)
+# Comparators: below/above flip with the quantity's polarity; ahead/behind do not.
+_BELOW = re.compile(
+    r"\b(below|under|short of|lower than|less than)\b|低于|不到|未达|没达到|少于|没完成",
+    re.IGNORECASE | re.ASCII)
+_ABOVE = re.compile(
+    r"\b(above|over|exceed\w*|higher than|more than|beat|beating)\b|高于|超过|超出|超额",
+    re.IGNORECASE | re.ASCII)
+_AHEAD = re.compile(r"\b(ahead of|earlier than)\b|提前|早于", re.IGNORECASE | re.ASCII)
+_BEHIND = re.compile(r"\b(behind|later than|missed|miss)\b|落后|晚于|延期|延误|拖",
+                     re.IGNORECASE | re.ASCII)
+_LESS_IS_BETTER = re.compile(
+    r"\b(errors?|error rate|defects?|defect rate|complaints?|incidents?|escalations?|churn|"
+    r"attrition|aht|handle time|handling time|wait(ing)? time|time to \w+|turnaround|latency|"
+    r"lead time|cycle time|response time|first response|downtime|costs?|spend|overtime|variance|"
+    r"scrap|rework|returns|absences?|backlog|no-shows?|near-misses|mistakes?|shrink(age)?)\b"
+    r"|差错|错误|出错|投诉|客诉|缺陷|故障|事故|流失|离职|耗时|时长|用时|成本|费用|返工|不良|损耗|逾期|"
+    r"延误|积压|加班|报错|等待|退货|退单|缺勤|迟到",
+    re.IGNORECASE | re.ASCII,
+)
+_SHARE_OF_REFERENCE = re.compile(
+    r"(?P<p1>\d+(?:\.\d+)?)\s?% of (the |her |his |their |our |its |your )?(\w+ )?"
+    r"(target|quota|plan|goal|forecast)\b"
+    r"|(目标|计划|任务|指标)(的|的\s?)\s?(?P<p2>\d+(?:\.\d+)?)\s?[%％]",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _value(m: re.Match[str]) -> float:
+    return float(m.group(1).replace(",", ""))
+
+
+def against_reference(text: str) -> tuple[str, int, int] | None:
+    """Whether a clause reports a value worse or better than its reference.
+
+    Returns:
+        ``("worse" | "better", start, end)`` with the span from the value to the reference,
+        or None when the clause compares nothing.
+    """
+    if _REFERENCE.search(text) is None:
+        return None
+    share = _SHARE_OF_REFERENCE.search(text)
+    if share is not None:
+        # "120% of target", "完成了目标的85%": the value as a share of its reference.
+        pct = float(share.group("p1") or share.group("p2"))
+        if pct != 100:
+            return ("better" if pct > 100 else "worse", share.start(), share.end())
+    numbers = [m for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group(1))]
+    for ref in _REFERENCE.finditer(text):
+        flip = bool(ref.group("ceiling") or ref.group("ceiling_zh"))
+        polarity_from = max(0, ref.start() - 40)
+        near = text[max(0, ref.start() - 14):ref.start()] + " " + text[ref.end():ref.end() + 8]
+        if _AHEAD.search(near) or _BEHIND.search(near):
+            worse = bool(_BEHIND.search(near)) and not _AHEAD.search(near)
+            return ("worse" if worse else "better", max(0, ref.start() - 14), ref.end())
+        # The reference value sits next to its word ("target of 3%", "20% floor", "目标 4.3").
+        after = [m for m in numbers if 0 <= m.start() - ref.end() <= 12]
+        before = [m for m in numbers if 0 <= ref.start() - m.end() <= 8]
+        refnum = after[0] if after else (before[-1] if before else None)
+        rest = [m for m in numbers if m is not refnum]
+        actual = _ACTUAL.search(text, ref.end())
+        if actual is not None and refnum is not None:
+            # The plan first, then the outcome: "commit $1.2M，实际 $0.8M".
+            cands = [m for m in rest if 0 <= m.start() - actual.end() <= 6]
+        else:
+            lo = min(ref.start(), refnum.start()) if refnum is not None else ref.start()
+            cands = [m for m in rest if m.end() <= lo and lo - m.end() <= 50][-1:]
+        below, above = bool(_BELOW.search(near)), bool(_ABOVE.search(near))
+        if below != above:
+            # "低于网点平均", "below the team average", "超出部门标准（2天）".
+            worse = below
+            start, end = max(0, ref.start() - 14), ref.end()
+        elif cands and refnum is not None:
+            x = cands[0]
+            a, b = _value(x), _value(refnum)
+            if a == b or ("%" in (x.group(2) or "")) != ("%" in (refnum.group(2) or "")):
+                continue
+            worse = a < b
+            flip = flip or bool(x.group("time") or refnum.group("time"))
+            polarity_from = max(0, min(x.start(), refnum.start()) - 40)
+            start, end = min(x.start(), ref.start()), max(refnum.end(), ref.end(), x.end())
+        else:
+            continue
+        if flip or _LESS_IS_BETTER.search(text, polarity_from, ref.start()):
+            worse = not worse
+        return ("worse" if worse else "better", start, end)
+    return None
