@@ -8,6 +8,7 @@ normalised ("two" == "2", "三" == "3") so a faithful paraphrase is not flagged.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -405,6 +406,12 @@ def key_facts(draft: str, *, limit: int = 10) -> list[str]:
 # -- claims a rewrite makes about the past ------------------------------------------------
 
 _CLAIM_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+
+
+def claim_sentences(text: str) -> Iterator[re.Match[str]]:
+    """The sentences ``unsupported_claims`` judges (Chinese ones clause by clause)."""
+    return _CLAIM_SENTENCE.finditer(text)
+
 _ZH_CLAUSE = re.compile(r"[^，,；;。！？\n]+[，,；;。！？]*")
 _EN_PAST = re.compile(
     r"\b(?:was|were|had|did|\w{2,}(?<!e)ed|led|made|took|built|wrote|showed|shown|helped|gave|"

@@ -324,7 +324,18 @@ def test_a_rewrite_that_is_mostly_invented_events_gives_way_to_the_outline(make_
     assert len(model.calls) == 2  # no third call: the outline needs no model
     assert r.meta.rewrite_source == "placeholder" and r.degraded
     assert r.rewrite is not None and "hackathon" not in r.rewrite and "interns" not in r.rewrite
-    assert any("invented 3 events" in n for n in r.meta.notes)
+    assert any("invented 3 sentences" in n for n in r.meta.notes)
+
+
+def test_invented_clauses_of_one_sentence_count_as_one() -> None:
+    from assistant.graph.nodes.verify import invented_sentences
+
+    draft = "老张负责的对账模块按期上线。"
+    one = ("老张负责的对账模块按期上线。"
+           "这不仅提升了项目的效率，还增强了团队的凝聚力，带来了客户的好评。")
+    two = one + "他还组织了三次培训，帮助新人解决了关键问题。"
+    assert invented_sentences(one, draft, draft) == 1
+    assert invented_sentences(two, draft, draft) == 2
 
 
 @pytest.mark.parametrize(("text", "tidied"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import factcheck
@@ -17,9 +18,10 @@ if TYPE_CHECKING:
 MAX_REWRITE_ATTEMPTS = 2
 """The first rewrite plus one retry with the violation fed back."""
 MAX_INVENTED_EVENTS = 3
-"""A rewrite with this many invented events (each would become a slot) is more invention
-than rewrite: the outline, which keeps the draft's facts and slots the rest, serves the
-manager better than a patchwork of slots."""
+"""A rewrite with this many sentences stating invented events (each would become a slot) is
+more invention than rewrite: the outline, which keeps the draft's facts and slots the rest,
+serves the manager better than a patchwork of slots. Sentences, not clauses: one Chinese
+sentence strings several clauses together."""
 MIN_CONTENT_KEPT = 0.35
 """A rewrite must keep at least this share of the draft's content (words or character
 pairs); below it the model has replaced the draft instead of improving it."""
@@ -42,9 +44,10 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         """The accepted rewrite, its empty advice and invented events made slots; the
         outline instead when the model invented more than it kept."""
         text, hollow = replace_exhortations(text, lang)
+        events = invented_sentences(text, analysis.text, outline)
         text, claims = replace_unsupported(text, analysis.text, outline, lang)
-        if len(claims) >= MAX_INVENTED_EVENTS:
-            return _fall_back(outline, f"it invented {len(claims)} events not in the draft ("
+        if events >= MAX_INVENTED_EVENTS:
+            return _fall_back(outline, f"it invented {events} sentences not in the draft ("
                               + " | ".join(claims) + ")")
         text = collapse_slots(text, placeholder_slot("vague", lang))
         return {"rewrite": text, "violation": None,
@@ -154,6 +157,14 @@ def collapse_slots(text: str, slot: str) -> str:
             break
         text = tidied
     return _SLOT_RUN.sub(lambda m: m.group(1), text)
+
+
+def invented_sentences(rewrite: str, draft: str, outline: str) -> int:
+    """How many sentences of ``rewrite`` state an invented event (in whole or in part)."""
+    spans = factcheck.unsupported_claims(rewrite, draft, outline) + factcheck.bracketed_claims(
+        rewrite)
+    starts = [m.start() for m in factcheck.claim_sentences(rewrite)]
+    return len({bisect_right(starts, start) for start, _ in spans})
 
 
 def _unsupported(claims: list[str]) -> list[str]:
