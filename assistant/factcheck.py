@@ -424,7 +424,8 @@ _ZH_PAST = re.compile(
     r"(?<![为除罢])了(?!解)|(?<![通不超])过(?![于度])|曾|已经|成功|取得|实现|带来")
 _ZH_EVENT = re.compile(
     r"导致|结果|发现|表明|显示|证明|说明|表示|收到|得到|获得|促成|赢得|一位|一名|有一次|当时|那次|"
-    r"在[^，,；;。！？]{1,12}(?:时|期间|过程中)"
+    # "在…时" anywhere; "在…中" after a subject ("老张在项目中…"), not as advice ("在评审中多…")
+    r"在[^，,；;。！？]{1,12}(?:时|期间)|(?<=[\u4e00-\u9fff])在[^，,；;。！？]{1,12}中"
 )
 """Chinese seldom marks the past: an invented episode ("一位患者因为…感到焦虑", "结果发现有错误")
 or a conclusion drawn from one ("这表明他具备…") shows itself by these instead."""

@@ -132,6 +132,8 @@ _CLAIM_DRAFT_ZH = "小王负责的对账模块按期上线，差错率明显下�
     # drawn from one ("这表明…"), in words and characters the draft never uses
     ("一位供应商因为付款延误而投诉到总部。", True),
     ("小王在接待新客户时主动介绍产品，促成交易。", True),
+    ("老张在项目中主动提出解决方案。", True),
+    ("在评审中多听取同事的意见，会后整理成纪要。", False),
     ("这表明他具备出色的谈判技巧。", True),
     ("他主动提供理财建议，成功促成交易。", True),  # 建议 as a noun is no plan
     # ... but a paraphrase of the draft, advice, and 了 inside a word are not
