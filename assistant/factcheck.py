@@ -154,6 +154,15 @@ def numbers(text: str) -> set[str]:
     return out
 
 
+def _phrasing_numbers(text: str) -> set[str]:
+    """The numbers ``numbers`` skips as phrasing ("一次", "one", "first", "half")."""
+    out = {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)) if n == "1"}
+    for w in _EN_WORD.findall(text):
+        if w.lower() in {"one", "first", "second", "half"}:
+            out.add(_EN_NUMBERS[w.lower()])
+    return out
+
+
 def _words_lower(text: str) -> set[str]:
     return {_canon(w.lower()) for w in _EN_WORD.findall(text)}
 
@@ -199,7 +208,9 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
     """
     body = strip_placeholders(generated)
     source = draft + "\n" + allowed
-    src_numbers = numbers(source)
+    # "一周" / "one week" in the draft supports "1周" / "1 week" in the rewrite, although
+    # ``numbers`` skips such phrasing words as facts of their own
+    src_numbers = numbers(source) | _phrasing_numbers(source)
     src_words = _words_lower(source)
     src_nouns = {n.lstrip("?") for n in proper_nouns(source)}
     fabricated: list[str] = []
