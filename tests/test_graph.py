@@ -344,6 +344,9 @@ def test_invented_clauses_of_one_sentence_count_as_one() -> None:
     # the same slot twice in a row is one
     ("主动介绍产品，[S]。[S]。", "主动介绍产品，[S]。"),
     ("He helped, [S], [S] and left.", "He helped, [S] and left."),
+    # a date partly slotted is one date slot; a date of the draft stays
+    ("在[数字]年1月[数字]日前完成迁移。", "在[日期]前完成迁移。"),
+    ("9月20日前完成迁移，[数字]月[数字]号复盘。", "9月20日前完成迁移，[日期]复盘。"),
     # different slots side by side are the outline's template: kept
     ("例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。",
      "例如，[时间和场合]，[姓名][做了什么]，[带来了什么影响]。"),

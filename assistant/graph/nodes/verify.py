@@ -144,18 +144,23 @@ def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tu
 
 
 _NESTED_SLOT = re.compile(r"\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)+\]")
+_ZH_SLOTTED_DATE = re.compile(
+    r"(?:(?:\[数字\]|\d{2,4})年)?(?:\[数字\]|\d{1,2})月(?:\[数字\]|\d{1,2})[日号]")
+"""A Chinese date whose invented parts became [数字] ("[数字]年1月[数字]日"): one [日期]."""
 _SLOT_RUN = re.compile(r"(\[[^\[\]]*\])(?:[\s，,、;；。.]*\1)+")
 
 
 def collapse_slots(text: str, slot: str) -> str:
     """Tidy the slots that replacing invented text leaves behind: a bracket holding other
-    brackets (the model's own "[例子：2019年1月1日，[…]，…]") becomes one ``slot``, and the
-    same slot repeated with only punctuation between becomes one."""
+    brackets (the model's own "[例子：2019年1月1日，[…]，…]") becomes one ``slot``, a Chinese
+    date partly made of slots becomes one date slot, and the same slot repeated with only
+    punctuation between becomes one."""
     while True:
         tidied = _NESTED_SLOT.sub(slot, text)
         if tidied == text:
             break
         text = tidied
+    text = _ZH_SLOTTED_DATE.sub(lambda m: "[日期]" if "[数字]" in m.group() else m.group(), text)
     return _SLOT_RUN.sub(lambda m: m.group(1), text)
 
 
