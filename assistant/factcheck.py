@@ -139,27 +139,22 @@ _LIST_MARKER = re.compile(
 )
 
 
-def numbers(text: str) -> set[str]:
+_PHRASING_WORDS = frozenset({"one", "first", "second", "half"})
+
+
+def numbers(text: str, *, phrasing: bool = False) -> set[str]:
     """Normalised numbers in ``text`` (digits, English and Chinese number words). A
-    "1:1" / "1对1" meeting is a kind of meeting, not a count."""
+    "1:1" / "1对1" meeting is a kind of meeting, not a count. "一次", "one", "first" are
+    phrasing rather than facts and count only with ``phrasing``."""
     text = _ONE_ON_ONE.sub(" ", text)
     text = _LIST_MARKER.sub(" ", text)
     out = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(text)}
-    # "一次", "一个" are phrasing, not facts, just as English "one" is skipped below.
-    out |= {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)) if n != "1"}
+    out |= {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text))
+            if phrasing or n != "1"}
     for w in _EN_WORD.findall(text):
         n = _EN_NUMBERS.get(w.lower())
-        if n is not None and w.lower() not in {"one", "first", "second", "half"}:
+        if n is not None and (phrasing or w.lower() not in _PHRASING_WORDS):
             out.add(n)
-    return out
-
-
-def _phrasing_numbers(text: str) -> set[str]:
-    """The numbers ``numbers`` skips as phrasing ("一次", "one", "first", "half")."""
-    out = {n for n in (_zh_to_int(m.group()) for m in _ZH_NUM.finditer(text)) if n == "1"}
-    for w in _EN_WORD.findall(text):
-        if w.lower() in {"one", "first", "second", "half"}:
-            out.add(_EN_NUMBERS[w.lower()])
     return out
 
 
@@ -210,7 +205,7 @@ def check(generated: str, draft: str, *, allowed: str = "") -> FactCheck:
     source = draft + "\n" + allowed
     # "一周" / "one week" in the draft supports "1周" / "1 week" in the rewrite, although
     # ``numbers`` skips such phrasing words as facts of their own
-    src_numbers = numbers(source) | _phrasing_numbers(source)
+    src_numbers = numbers(source, phrasing=True)
     src_words = _words_lower(source)
     src_nouns = {n.lstrip("?") for n in proper_nouns(source)}
     fabricated: list[str] = []
@@ -306,6 +301,13 @@ _EN_NUMBER_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(_EN_NUMBERS) + r")(?![
                              re.IGNORECASE)
 
 
+FACT_SLOTS = {
+    "en": {"number": "[number]", "date": "[date]", "name": "[name]"},
+    "zh": {"number": "[数字]", "date": "[日期]", "name": "[名称]"},
+}
+"""The slots an invented number, date or name becomes (``replace_fabrications``)."""
+
+
 def replace_fabrications(text: str, fabricated: tuple[str, ...]) -> str:
     """Turn each invented fact in ``text`` into a bracketed placeholder for the manager.
 
@@ -316,8 +318,7 @@ def replace_fabrications(text: str, fabricated: tuple[str, ...]) -> str:
     if not fabricated:
         return text
     zh = bool(_ZH_CHAR.search(text))
-    label = {"number": "[数字]" if zh else "[number]", "date": "[日期]" if zh else "[date]",
-             "name": "[名称]" if zh else "[name]"}
+    label = FACT_SLOTS["zh" if zh else "en"]
     wanted = set(fabricated)
     pieces: list[str] = []
     last = 0

@@ -44,8 +44,9 @@ def verify(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         """The accepted rewrite, its empty advice and invented events made slots; the
         outline instead when the model invented more than it kept."""
         text, hollow = replace_exhortations(text, lang)
-        events = invented_sentences(text, analysis.text, outline)
-        text, claims = replace_unsupported(text, analysis.text, outline, lang)
+        spans = claim_spans(text, analysis.text, outline)
+        events = _sentences_holding(text, spans)
+        text, claims = replace_claims(text, spans, lang)
         if events >= MAX_INVENTED_EVENTS:
             return _fall_back(outline, f"it invented {events} sentences not in the draft ("
                               + " | ".join(claims) + ")")
@@ -113,14 +114,19 @@ def _replace_findings(text: str, kinds: tuple[str, ...], slot: str) -> tuple[str
     return text, replaced
 
 
-def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tuple[str, list[str]]:
-    """Put an example slot where a rewrite states something the employee did that neither
-    the draft nor the outline says (``factcheck.unsupported_claims``), or wraps such a
-    statement in brackets as if it were a slot (``factcheck.bracketed_claims``): a small
-    model fills the outline's slots with invented events. Neighbouring claims share one
+def claim_spans(rewrite: str, draft: str, outline: str) -> list[tuple[int, int]]:
+    """Spans where a rewrite states something the employee did that neither the draft nor
+    the outline says (``factcheck.unsupported_claims``), or wraps such a statement in
+    brackets as if it were a slot (``factcheck.bracketed_claims``): a small model fills the
+    outline's slots with invented events."""
+    return sorted(factcheck.unsupported_claims(rewrite, draft, outline)
+                  + factcheck.bracketed_claims(rewrite))
+
+
+def replace_claims(rewrite: str, spans: list[tuple[int, int]], lang: str
+                   ) -> tuple[str, list[str]]:
+    """Put an example slot over each of ``claim_spans``; neighbouring claims share one
     slot. Returns the text and the claims replaced, one by one."""
-    spans = sorted(factcheck.unsupported_claims(rewrite, draft, outline)
-                   + factcheck.bracketed_claims(rewrite))
     if not spans:
         return rewrite, []
     merged: list[list[int]] = []
@@ -144,8 +150,9 @@ def replace_unsupported(rewrite: str, draft: str, outline: str, lang: str) -> tu
 
 
 _NESTED_SLOT = re.compile(r"\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)+\]")
-_ZH_SLOTTED_DATE = re.compile(
-    r"(?:(?:\[数字\]|\d{2,4})年)?(?:\[数字\]|\d{1,2})月(?:\[数字\]|\d{1,2})[日号]")
+_ZH_NUMBER_SLOT = factcheck.FACT_SLOTS["zh"]["number"]
+_YEAR, _DAY = (rf"(?:{re.escape(_ZH_NUMBER_SLOT)}|\d{{{n}}})" for n in ("2,4", "1,2"))
+_ZH_SLOTTED_DATE = re.compile(rf"(?:{_YEAR}年)?{_DAY}月{_DAY}[日号]")
 """A Chinese date whose invented parts became [数字] ("[数字]年1月[数字]日"): one [日期]."""
 _SLOT_RUN = re.compile(r"(\[[^\[\]]*\])(?:[\s，,、;；。.]*\1)+")
 
@@ -160,15 +167,19 @@ def collapse_slots(text: str, slot: str) -> str:
         if tidied == text:
             break
         text = tidied
-    text = _ZH_SLOTTED_DATE.sub(lambda m: "[日期]" if "[数字]" in m.group() else m.group(), text)
+    date_slot = factcheck.FACT_SLOTS["zh"]["date"]
+    text = _ZH_SLOTTED_DATE.sub(
+        lambda m: date_slot if _ZH_NUMBER_SLOT in m.group() else m.group(), text)
     return _SLOT_RUN.sub(lambda m: m.group(1), text)
 
 
 def invented_sentences(rewrite: str, draft: str, outline: str) -> int:
     """How many sentences of ``rewrite`` state an invented event (in whole or in part)."""
-    spans = factcheck.unsupported_claims(rewrite, draft, outline) + factcheck.bracketed_claims(
-        rewrite)
-    starts = [m.start() for m in factcheck.claim_sentences(rewrite)]
+    return _sentences_holding(rewrite, claim_spans(rewrite, draft, outline))
+
+
+def _sentences_holding(text: str, spans: list[tuple[int, int]]) -> int:
+    starts = [m.start() for m in factcheck.claim_sentences(text)]
     return len({bisect_right(starts, start) for start, _ in spans})
 
 
