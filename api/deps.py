@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -23,6 +25,8 @@ from assistant.service import Coach
 from .errors import ApiError
 from .limits import ModelQueue, RateLimiter
 from .workers import NoModelPool
+
+log = logging.getLogger(__name__)
 
 LOCAL_KEY_ID = "local"
 """``api_key_id`` when no API keys are configured (loopback-only service)."""
@@ -82,6 +86,27 @@ class ServiceState:
     """Role-play sessions, built in the lifespan (or injected by tests); closed at shutdown."""
     roleplay_error: str | None = None
     """Why the role-play service could not be built (bad ``COACH_SESSIONS_URL``...)."""
+
+    priming_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(2))
+    """Priming threads alive at once (a newer draft's priming stops the older one's read)."""
+
+    def start_priming(self, prime: Callable[[], object]) -> bool:
+        """Run ``prime`` in a daemon thread (never holding up shutdown); False when two
+        are already running."""
+        if not self.priming_slots.acquire(blocking=False):
+            return False
+
+        def run() -> None:
+            try:
+                prime()
+            except Exception:  # an optimisation: the critique itself reports real faults
+                log.exception("priming failed")
+            finally:
+                self.priming_slots.release()
+
+        threading.Thread(target=run, name="critique-prime", daemon=True).start()
+        return True
 
     @classmethod
     def create(cls, settings: Settings, coach: Coach | None = None) -> ServiceState:

@@ -23,6 +23,23 @@ class CritiqueCreate(BaseModel):
     no_llm: bool = Field(default=False, description="Skip every model call.")
 
 
+class PrimeCreate(BaseModel):
+    """A draft the manager is looking at, likely to be critiqued next."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The draft (at most 20,000 characters).")
+    rating: int | None = Field(default=None, ge=1, le=5, description="The rating given, 1-5.")
+
+
+class PrimePublic(BaseModel):
+    """Whether the draft's prompt is being read into the model's cache."""
+
+    accepted: bool
+    reason: Literal["model_keeps_no_cache", "model_busy"] | None = Field(
+        default=None, description="Why not, when not accepted.")
+
+
 class BatchItemCreate(BaseModel):
     """One draft of a batch."""
 

@@ -12,9 +12,9 @@ from .analyzer import ANALYZER_VERSION
 from .config import Settings
 from .development import load_catalogue
 from .graph.context import Context, Retriever
-from .graph.direct import run_without_model
+from .graph.direct import first_prompts, run_without_model
 from .graph.state import CoachInput, CoachState
-from .llm.gateway import ModelGateway
+from .llm.gateway import ModelGateway, PromptPrimer
 from .prompts import PromptRenderer
 from .schemas import CritiqueRequest, CritiqueResult, RunMeta
 
@@ -104,6 +104,27 @@ class Coach:
             state = graph.invoke(inp, context=self.context)
         return to_result(state, id=id, elapsed_ms=round((self.clock() - started) * 1000),
                          model=None if no_llm else self._model_name())
+
+    @property
+    def can_prime(self) -> bool:
+        """Whether ``prime`` can do anything with the configured model."""
+        model = self.context.model
+        return isinstance(model, PromptPrimer) and model.can_prime
+
+    def prime(self, text: str, *, rating: int | None = None) -> bool:
+        """Read this draft's first prompt into the local model's cache, for a ``critique``
+        of the same draft that is likely to follow (the page sends a draft when the manager
+        pastes it). Blocks while the prompt is read; gives way to any real model call.
+        Returns whether the prompt was read: False for a model that keeps no cache here, a
+        busy model or a model fault.
+        """
+        validate_text(text, max_chars=self.context.settings.max_draft_chars)
+        model = self.context.model
+        if not isinstance(model, PromptPrimer) or not model.can_prime:
+            return False
+        system, user = first_prompts(CoachInput(text=text, rating=rating, no_llm=False),
+                                     self.context)
+        return model.prime(system=system, user=user)
 
     def warm_guidance_cache(self) -> None:
         """Run every guidance query once, so later drafts never touch the store (and forked

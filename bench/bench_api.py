@@ -6,7 +6,9 @@ Starts ``coach serve`` as a subprocess on 127.0.0.1 and measures, from this seco
   p95, errors; and the same load on a bare FastAPI endpoint of the same server
   (``POST /bench/bare``: parses the same body, does nothing), with the ratio;
 - time to the first streamed event (``analysis``) of ``POST /v1/critique/stream``;
-- time to the first model token with the embedded model (one streamed request);
+- time to the first model token with the embedded model: cold (the draft arrives with the
+  request) and primed (the page sent the draft with ``POST /v1/critique/prime`` when it was
+  pasted, and the manager pressed "Coach" ``think`` seconds later), a few drafts each;
 - server start to ready (``/readyz`` 200) and the server's RSS;
 - the server's CPU time per request (its workers included), which, unlike throughput, barely
   depends on what else the machine is running.
@@ -210,6 +212,30 @@ def _per_req(cpu_s: float, run: dict[str, Any]) -> float:
     return round(cpu_s * 1000 / (run["requests"] * warm_share), 2) if run["requests"] else 0.0
 
 
+def first_model_tokens(base: str, drafts: list[str], thinks: list[float | None],
+                       per_condition: int) -> dict[str, Any]:
+    """First model token, per condition: ``None`` is cold (no priming), a number is the
+    seconds between ``POST /v1/critique/prime`` and the streamed request. Every request uses
+    a draft not sent before, so no run finds another's prompt in the model's cache."""
+    pool = iter(drafts)
+    out: dict[str, Any] = {}
+    for think in thinks:
+        times = []
+        for _ in range(per_condition):
+            text = next(pool)
+            if think is not None:
+                r = httpx.post(base + "/v1/critique/prime", json={"text": text}, timeout=30)
+                assert r.json().get("accepted"), r.text
+                time.sleep(think)
+            f = first_events(base, text, no_llm=False, until="critique")
+            times.append(f.get("until_s", float("nan")))
+            time.sleep(0.5)  # the closed stream stops its generation
+        key = "cold" if think is None else f"primed_think_{think:g}s"
+        out[key] = {"p50_s": round(statistics.median(times), 2),
+                    "all_s": [round(t, 2) for t in times]}
+    return out
+
+
 def first_events(base: str, text: str, *, no_llm: bool, until: str) -> dict[str, float]:
     """Seconds from sending a stream request to its first event, and to the first event
     named ``until`` (the stream is then closed)."""
@@ -233,6 +259,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per load level")
     parser.add_argument("--levels", default="1,8,32")
     parser.add_argument("--skip-model", action="store_true", help="no embedded-model request")
+    parser.add_argument("--model-drafts", type=int, default=3,
+                        help="drafts per first-model-token condition")
+    parser.add_argument("--thinks", default="2,10",
+                        help="seconds between priming and pressing Coach, per condition")
     parser.add_argument("--client", choices=["auto", "httpx", "wrk"], default="auto",
                         help="load generator (auto: wrk when installed)")
     args = parser.parse_args()
@@ -284,6 +314,9 @@ def main() -> None:
                 "first_event_ms": round(f["first_event_s"] * 1000, 1),
                 "first_model_token_ms": round(f.get("until_s", float("nan")) * 1000, 1),
             }
+            thinks: list[float | None] = [None, *(float(x) for x in args.thinks.split(","))]
+            results["first_model_token"] = first_model_tokens(
+                base, _drafts(200)[60:], thinks, args.model_drafts)
         results["rss_after_load_mb"] = _rss_mb(proc.pid)
         results["machine"]["load_avg_at_end"] = os.getloadavg()
     finally:
@@ -308,6 +341,8 @@ def main() -> None:
     print("stream (no_llm):", results["stream_no_llm"])
     if "stream_model" in results:
         print("stream (embedded model):", results["stream_model"])
+        for key, row in results["first_model_token"].items():
+            print(f"first model token, {key}: p50 {row['p50_s']} s {row['all_s']}")
     print(f"wrote {out.relative_to(ROOT)}")
 
 

@@ -598,3 +598,61 @@ def test_stream_sends_the_analysis_while_the_model_is_busy(settings: Settings,
     assert names[:2] == ["event: analysis", "event: guidance"]
     assert names[-1] == "event: done"
     assert model is not None and len(model.calls) == 2 and queue.admitted == 0
+
+
+# -- POST /v1/critique/prime ---------------------------------------------------------------
+
+
+def _priming_app(settings: Settings, retriever: Any, **overrides: Any) -> tuple[Any, ScriptedModel]:
+    settings = settings.model_copy(update=overrides)
+    model = ScriptedModel([CRITIQUE_REPLY, REWRITE_OK], can_prime=True)
+    return create_app(settings, coach=make_coach(settings, retriever, model)), model
+
+
+def test_prime_reads_the_prompt_the_critique_then_sends(settings: Settings,
+                                                        retriever: Any) -> None:
+    app, model = _priming_app(settings, retriever)
+    with client(app) as c:
+        r = c.post("/v1/critique/prime", json={"text": DRAFT_EN, "rating": 2})
+        assert r.status_code == 202 and r.json() == {"accepted": True, "reason": None}
+        deadline = time.monotonic() + 5
+        while not model.primed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        events = parse_sse(c.post("/v1/critique/stream",
+                                  json={"text": DRAFT_EN, "rating": 2}).text)
+    assert events[-1][0] == "done"
+    first = model.calls[0]
+    assert model.primed == [(first.system, first.user)]  # exactly the critique's prompt
+
+
+def test_prime_is_declined_without_a_model_that_keeps_a_cache(settings: Settings,
+                                                             retriever: Any) -> None:
+    for app in (make_app(settings, retriever, None)[0],  # no model at all
+                make_app(settings, retriever, [CRITIQUE_REPLY])[0]):  # can_prime False
+        with client(app) as c:
+            r = c.post("/v1/critique/prime", json={"text": DRAFT_ZH})
+        assert r.status_code == 202
+        assert r.json() == {"accepted": False, "reason": "model_keeps_no_cache"}
+
+
+def test_prime_is_declined_while_the_model_is_busy(settings: Settings, retriever: Any) -> None:
+    app, model = _priming_app(settings, retriever)
+    app.state.service.queue.admit()  # a critique is generating
+    with client(app) as c:
+        r = c.post("/v1/critique/prime", json={"text": DRAFT_EN})
+    assert r.json() == {"accepted": False, "reason": "model_busy"}
+    assert model.primed == []
+
+
+def test_prime_checks_the_draft_and_the_key(settings: Settings, retriever: Any) -> None:
+    app, model = _priming_app(settings, retriever, api_keys="k1", max_draft_chars=100)
+    auth = {"Authorization": "Bearer k1"}
+    with client(app) as c:
+        assert_error(c.post("/v1/critique/prime", json={"text": DRAFT_EN}), 401, "unauthorized")
+        assert_error(c.post("/v1/critique/prime", json={"text": "  "}, headers=auth),
+                     400, "empty_draft")
+        assert_error(c.post("/v1/critique/prime", json={"text": "x" * 101}, headers=auth),
+                     413, "draft_too_large")
+        assert_error(c.post("/v1/critique/prime", json={"text": DRAFT_EN, "rating": 9},
+                            headers=auth), 422, "invalid_request")
+    assert model.primed == []

@@ -380,3 +380,117 @@ def test_missing_embedded_model_is_unavailable(
     monkeypatch.setattr(register_embedded_provider(settings), "_llama", None)
     with allow_model_requests(), pytest.raises(ModelUnavailable, match="pip install"):
         LiteLLMGateway(settings).generate(system="s", user="u")
+
+
+class PrefillingLlama(FakeLlama):
+    """A ``FakeLlama`` that first spends ``prefill_steps`` × ``delay`` reading its prompt,
+    stopping as soon as the stopping criterion asks (as llama.cpp's abort callback does)."""
+
+    def __init__(self, tokens: list[str], delay: float, prefill_steps: int) -> None:
+        super().__init__(tokens, delay)
+        self.prefill_steps = prefill_steps
+        self.read_whole_prompt: list[bool] = []
+
+    def create_completion(self, **kwargs: Any) -> Any:
+        run = kwargs["stopping_criteria"][-1].__self__  # the provider's _Run (its should_stop)
+        for _ in range(self.prefill_steps):
+            time.sleep(self.delay)
+            if run.abort_requested():
+                self.read_whole_prompt.append(False)
+                raise RuntimeError("llama_decode returned 2")  # what an aborted read raises
+        self.read_whole_prompt.append(True)
+        return super().create_completion(**kwargs)
+
+
+@pytest.fixture
+def prefilling(embedded: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Like ``embedded``, with a model that takes ``prefill_steps`` × 10 ms to read a prompt."""
+
+    def install(tokens: list[str], prefill_steps: int) -> tuple[Any, PrefillingLlama]:
+        gateway, _ = embedded(tokens)
+        from assistant.llm.embedded import register_embedded_provider
+
+        fake = PrefillingLlama(tokens, 0.01, prefill_steps)
+        monkeypatch.setattr(register_embedded_provider(gateway._settings), "_llama", fake)
+        return gateway, fake
+
+    return install
+
+
+def _wait_for(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.005)
+
+
+def test_priming_reads_the_prompt_generate_would_send(embedded: Any) -> None:
+    gateway, fake = embedded(["x", "y"])
+    assert gateway.can_prime
+    assert gateway.prime(system="s", user="u") is True
+    assert gateway.generate(system="s", user="u").text == "xy"
+    primed, real = fake.requests
+    assert primed["max_tokens"] == 1
+    assert primed["messages"] == real["messages"]
+
+
+def test_a_call_for_another_prompt_stops_a_priming_read(prefilling: Any) -> None:
+    gateway, fake = prefilling(["ok"], prefill_steps=1_000)  # a 10 s read
+    result: list[bool] = []
+    primer = threading.Thread(target=lambda: result.append(
+        gateway.prime(system="s", user="draft A")))
+    primer.start()
+    _wait_for(lambda: len(fake.requests) == 1)
+    fake.prefill_steps = 3  # the real call's own read is short
+    started = time.monotonic()
+    assert gateway.generate(system="s", user="draft B").text == "ok"
+    primer.join()
+    assert result == [False]
+    assert fake.read_whole_prompt[0] is False  # the priming read was cut short
+    assert time.monotonic() - started < 5  # not the whole 10 s read
+
+
+def test_a_call_for_the_same_prompt_lets_the_priming_read_finish(prefilling: Any) -> None:
+    gateway, fake = prefilling(["ok"], prefill_steps=30)
+    result: list[bool] = []
+    primer = threading.Thread(target=lambda: result.append(
+        gateway.prime(system="s", user="draft A")))
+    primer.start()
+    _wait_for(lambda: len(fake.requests) == 1)
+    assert gateway.generate(system="s", user="draft A").text == "ok"
+    primer.join()
+    assert result == [True]
+    assert fake.read_whole_prompt == [True, True]
+
+
+def test_priming_never_waits_behind_real_work(prefilling: Any) -> None:
+    gateway, fake = prefilling(["ok"], prefill_steps=300)
+    worker = threading.Thread(target=gateway.generate, kwargs={"system": "s", "user": "real"})
+    worker.start()
+    _wait_for(lambda: len(fake.requests) == 1)
+    assert gateway.prime(system="s", user="draft") is False  # at once, without a model call
+    assert len(fake.requests) == 1
+    worker.join()
+
+
+def test_a_newer_priming_read_replaces_an_older_one(prefilling: Any) -> None:
+    gateway, fake = prefilling(["ok"], prefill_steps=1_000)
+    result: list[bool] = []
+    older = threading.Thread(target=lambda: result.append(
+        gateway.prime(system="s", user="first version")))
+    older.start()
+    _wait_for(lambda: len(fake.requests) == 1)
+    assert gateway.prime(system="s", user="first version") is False  # already being read
+    fake.prefill_steps = 3
+    assert gateway.prime(system="s", user="edited version") is True
+    older.join()
+    assert result == [False]
+
+
+def test_priming_is_off_for_models_this_process_does_not_run(
+    tmp_path: Path, mocked: MockedLiteLLM
+) -> None:
+    gateway = LiteLLMGateway(hosted(tmp_path))
+    assert not gateway.can_prime
+    assert gateway.prime(system="s", user="u") is False
+    assert mocked.calls == []

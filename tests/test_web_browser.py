@@ -92,8 +92,12 @@ def test_page_coaches_a_draft_in_chromium(server: str) -> None:
             page.goto(server + "/")
             expect(page.locator("h1")).to_have_text("Feedback Coach")
 
-            # English, with the (scripted) model, streamed.
-            page.fill("#draft", DRAFT_EN)
+            # English, with the (scripted) model, streamed. A pause after pasting sends the
+            # draft to be primed (declined here: the scripted model keeps no cache).
+            with page.expect_response("**/v1/critique/prime") as primed:
+                page.fill("#draft", DRAFT_EN)
+            assert primed.value.status == 202
+            assert primed.value.request.post_data_json == {"text": DRAFT_EN}
             page.click("#submit")
             expect(page.locator("#status")).to_have_text("Done.", timeout=20_000)
             badges = page.locator("#badges .badge")

@@ -13,7 +13,15 @@ from assistant.service import Coach, InputError, validate_text
 
 from ..deps import CoachDep, RateLimitedKey, ServiceDep
 from ..errors import ERROR_RESPONSES, ApiError
-from ..schemas import BatchCreate, BatchItemCreate, BatchItemError, BatchPublic, CritiqueCreate
+from ..schemas import (
+    BatchCreate,
+    BatchItemCreate,
+    BatchItemError,
+    BatchPublic,
+    CritiqueCreate,
+    PrimeCreate,
+    PrimePublic,
+)
 from ..streaming import event_stream, graph_events
 from ..workers import NoModelPool
 
@@ -80,6 +88,27 @@ async def critique_stream(body: CritiqueCreate, coach: CoachDep, service: Servic
     )
     return EventSourceResponse(events, headers={"Cache-Control": "no-store",
                                                 "X-Accel-Buffering": "no"})
+
+
+@router.post("/prime", response_model=PrimePublic, status_code=202,
+             summary="Get the model ready for a draft about to be critiqued")
+async def prime(body: PrimeCreate, coach: CoachDep, service: ServiceDep,
+                _key: RateLimitedKey) -> PrimePublic:
+    """Read the draft's critique prompt into the embedded model's cache in the background,
+    so that a critique of the same draft that follows streams its first words after one
+    decoding step. The page sends the draft when the manager pastes or stops typing.
+
+    Returns at once. Only while the model is idle: any critique, of this draft or another,
+    goes first (a priming read for another draft is stopped). Not accepted for a model that
+    keeps no cache this server controls (hosted, Ollama) or while the model is busy."""
+    check_draft(body.text, max_chars=service.settings.max_draft_chars)
+    if not coach.can_prime:
+        return PrimePublic(accepted=False, reason="model_keeps_no_cache")
+    if service.queue.admitted:
+        return PrimePublic(accepted=False, reason="model_busy")
+    if not service.start_priming(lambda: coach.prime(body.text, rating=body.rating)):
+        return PrimePublic(accepted=False, reason="model_busy")
+    return PrimePublic(accepted=True)
 
 
 @router.post("/batch", response_model=BatchPublic, summary="Critique up to 500 drafts")

@@ -333,7 +333,37 @@
     status(t("copied"));
   }
 
-  $("draft-form").addEventListener("submit", submit);
+  // While the manager pastes, types or picks a rating, send the draft once they pause, so
+  // the server can read its critique prompt into the model's cache before "Coach" is
+  // pressed (POST /v1/critique/prime; the server only does it while the model is idle).
+  const PRIME_PAUSE_MS = 800;
+  let primeTimer = null;
+  let primedKey = "";
+  function schedulePrime() {
+    clearTimeout(primeTimer);
+    primeTimer = setTimeout(sendPrime, PRIME_PAUSE_MS);
+  }
+  function sendPrime() {
+    const text = $("draft").value;
+    const rating = $("rating").value;
+    const key = rating + "\u0000" + text;
+    if (!text.trim() || text.length > maxChars || $("no-llm").checked || key === primedKey) return;
+    primedKey = key;
+    const headers = { "Content-Type": "application/json" };
+    if (requiresKey) {
+      const apiKey = $("api-key").value.trim();
+      if (!apiKey) return;
+      headers.Authorization = "Bearer " + apiKey;
+    }
+    const body = { text };
+    if (rating) body.rating = Number(rating);
+    fetch("/v1/critique/prime", { method: "POST", headers, body: JSON.stringify(body) })
+      .catch(() => { /* an optimisation only: the critique works without it */ });
+  }
+  $("draft").addEventListener("input", schedulePrime);
+  $("rating").addEventListener("change", schedulePrime);
+
+  $("draft-form").addEventListener("submit", (ev) => { clearTimeout(primeTimer); submit(ev); });
   $("copy").addEventListener("click", copyRewrite);
   for (const b of document.querySelectorAll(".lang-switch button")) {
     b.addEventListener("click", () => setLang(b.dataset.lang, true));

@@ -17,6 +17,7 @@ from typing import Any, get_args, get_type_hints
 
 from .context import Context
 from .nodes import analyze_draft, development_actions, retrieve, rewrite, verify
+from .nodes.critique import critique_prompts
 from .state import CoachInput, CoachState
 
 NO_MODEL_PATH = (analyze_draft, retrieve, development_actions, rewrite, verify)
@@ -50,3 +51,14 @@ def run_without_model(inp: CoachInput, context: Context) -> CoachState:
         for key, value in node(state, runtime).items():
             setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
     return state
+
+
+def first_prompts(inp: CoachInput, context: Context) -> tuple[str, str]:
+    """The system prompt and user message of a model run's first call (the critique), built
+    by the same nodes the graph runs before it (analyze, retrieve)."""
+    state = CoachState(**{f.name: getattr(inp, f.name) for f in dataclasses.fields(CoachInput)})
+    runtime: Any = DirectRuntime(context)
+    for node in (analyze_draft, retrieve):
+        for key, value in node(state, runtime).items():
+            setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
+    return critique_prompts(state, context)

@@ -9,6 +9,12 @@ generating. Generation is stopped by a stopping criterion that checks the clock 
 token; prompt evaluation (the slow part for long prompts on 2 cores) is stopped by llama.cpp's
 abort callback, installed only until the first token. Loading the model and joining its file
 on first use are not counted against the deadline.
+
+Priming: a call made inside ``priming()`` only reads its prompt into the model's cache (see
+``LiteLLMGateway.prime``). It runs only while no other call runs or waits, and gives way to
+any call with a different prompt that starts meanwhile: that call stops it at once, keeping
+the prompt batches already read. A waiting call with the same prompt lets it finish, since it
+needs exactly that work.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ if TYPE_CHECKING:
 
 REPEAT_PENALTY = 1.1
 """Qwen2.5-1.5B loops in Chinese without it; 1.1 keeps English output unchanged in practice."""
+
+PRIME_WAIT_S = 2.0
+"""How long a priming call waits for the model after stopping an older priming call."""
 
 _PASSED_THROUGH = ("top_p", "top_k", "min_p", "stop", "presence_penalty", "frequency_penalty")
 
@@ -89,12 +98,33 @@ def _plain_messages(messages: list[Any]) -> list[dict[str, str]]:
     return out
 
 
+_priming = threading.local()
+
+
+@contextlib.contextmanager
+def priming() -> Iterator[None]:
+    """Mark the embedded-model calls this thread makes inside the block as cache priming
+    (see the module docstring); one that cannot run fails at once with ``Timeout``."""
+    _priming.on = True
+    try:
+        yield
+    finally:
+        _priming.on = False
+
+
 class _Run:
     """Per-call state read by the stopping criterion: deadline, cancellation, token counts."""
 
-    def __init__(self, deadline: float, closing: threading.Event) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        closing: threading.Event,
+        messages: list[dict[str, str]] | None = None,
+    ) -> None:
         self.deadline = deadline
         self.closing = closing
+        self.messages = messages
+        self.priming = False
         self.cancelled = threading.Event()
         self.expired = False
         self.prompt_tokens = 0
@@ -152,6 +182,11 @@ class EmbeddedLLM(CustomLLM):
         self._llama: Llama | None = None
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
+        self._turns = threading.Lock()  # guards the two fields below
+        self._waiting = 0
+        """Calls (not priming) waiting for the generation lock."""
+        self._priming_run: _Run | None = None
+        """The priming call holding the generation lock, if one does."""
         self._closing = threading.Event()
         self._abort_callback: Any = None
         self._advisor: ThreadAdvisor | None = None
@@ -193,8 +228,11 @@ class EmbeddedLLM(CustomLLM):
 
     # -- generation --------------------------------------------------------------------
 
-    def _start(self, model: str, timeout: float | httpx.Timeout | None) -> tuple[Llama, _Run]:
-        """Load, then wait for the generation lock within the deadline. Caller releases it."""
+    def _start(
+        self, model: str, timeout: float | httpx.Timeout | None, messages: list[Any] | None = None
+    ) -> tuple[Llama, _Run]:
+        """Load, then wait for the generation lock within the deadline. Caller calls
+        ``_release``."""
         try:
             llama = self.load()
         except ModelUnavailable as exc:
@@ -202,15 +240,68 @@ class EmbeddedLLM(CustomLLM):
                 message=str(exc), llm_provider=EMBEDDED_PROVIDER, model=model
             ) from exc
         budget = _timeout_seconds(timeout, self._settings.model_timeout_s)
-        run = _Run(time.monotonic() + budget, self._closing)
-        if not self._gen_lock.acquire(timeout=max(0.0, budget)):
+        plain = _plain_messages(messages) if messages is not None else None
+        run = _Run(time.monotonic() + budget, self._closing, plain)
+        if getattr(_priming, "on", False):
+            run.priming = True
+            self._take_turn_priming(run, model)
+        else:
+            self._take_turn(run, model, budget)
+        self._share_cores(llama, run)
+        return llama, run
+
+    def _take_turn(self, run: _Run, model: str, budget: float) -> None:
+        """Wait for the generation lock, stopping a priming call for another prompt."""
+        with self._turns:
+            self._waiting += 1
+            current = self._priming_run
+            if current is not None and current.messages != run.messages:
+                current.cancelled.set()
+        try:
+            acquired = self._gen_lock.acquire(timeout=max(0.0, budget))
+        finally:
+            with self._turns:
+                self._waiting -= 1
+        if not acquired:
             raise Timeout(
                 message=f"embedded model busy for {budget:.1f}s",
                 model=model,
                 llm_provider=EMBEDDED_PROVIDER,
             )
-        self._share_cores(llama, run)
-        return llama, run
+
+    def _take_turn_priming(self, run: _Run, model: str) -> None:
+        """Take the generation lock for a priming call, or fail at once: another call runs
+        or waits, or this prompt is already being read. An older priming call for another
+        prompt is stopped (a newer draft replaces it)."""
+
+        def busy(why: str) -> Timeout:
+            return Timeout(message=f"priming skipped: {why}", model=model,
+                           llm_provider=EMBEDDED_PROVIDER)
+
+        with self._turns:
+            current = self._priming_run
+            if self._waiting:
+                raise busy("the model has work waiting")
+            if current is not None and current.messages == run.messages:
+                raise busy("this prompt is already being read")
+            if current is not None:
+                current.cancelled.set()
+            elif self._gen_lock.locked():
+                raise busy("the model is generating")
+        if not self._gen_lock.acquire(timeout=PRIME_WAIT_S):
+            raise busy("the model is generating")
+        with self._turns:
+            if self._waiting:
+                self._gen_lock.release()
+                raise busy("the model has work waiting")
+            self._priming_run = run
+
+    def _release(self, run: _Run) -> None:
+        """Give back the generation lock taken by ``_start``."""
+        with self._turns:
+            if self._priming_run is run:
+                self._priming_run = None
+        self._gen_lock.release()
 
     def _share_cores(self, llama: Llama, run: _Run) -> None:
         """Use every core while other processes leave them free, one fewer while they keep
@@ -321,7 +412,7 @@ class EmbeddedLLM(CustomLLM):
         timeout: float | httpx.Timeout | None,
         run_box: list[_Run] | None = None,
     ) -> ModelResponse:
-        llama, run = self._start(model, timeout)
+        llama, run = self._start(model, timeout, messages)
         if run_box is not None:
             run_box.append(run)
         try:
@@ -330,8 +421,11 @@ class EmbeddedLLM(CustomLLM):
             raise self._aborted(run, model, exc) from exc
         finally:
             self._finish(run)
-            self._gen_lock.release()
+            self._release(run)
         self._raise_if_expired(run, model)
+        if run.priming and run.cancelled.is_set():
+            raise Timeout(message="priming stopped: another call needed the model",
+                          model=model, llm_provider=EMBEDDED_PROVIDER)
         choice = result["choices"][0]
         model_response.choices[0].message.content = choice["message"]["content"] or ""
         model_response.choices[0].finish_reason = choice.get("finish_reason") or "stop"
@@ -353,7 +447,7 @@ class EmbeddedLLM(CustomLLM):
         timeout: float | httpx.Timeout | None,
         run_box: list[_Run] | None = None,
     ) -> Generator[GenericStreamingChunk, None, None]:
-        llama, run = self._start(model, timeout)
+        llama, run = self._start(model, timeout, messages)
         if run_box is not None:
             run_box.append(run)
         finish = "stop"
@@ -373,7 +467,7 @@ class EmbeddedLLM(CustomLLM):
             raise self._aborted(run, model, exc) from exc
         finally:
             self._finish(run)
-            self._gen_lock.release()
+            self._release(run)
         self._raise_if_expired(run, model)
         completion_tokens = max(pieces, run.steps - (1 if finish == "stop" else 0))
         yield GenericStreamingChunk(

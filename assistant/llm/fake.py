@@ -57,12 +57,23 @@ class ScriptedModel:
             structured reply; an exception instance is raised. A structured reply that does
             not validate raises ``ModelOutputError``, as the real gateway does after its repair.
         model_name: Reported in ``Generation.model``.
+        can_prime: Whether ``prime`` accepts prompts (like the embedded model); primed
+            prompts are recorded in ``primed`` and take no reply.
     """
 
-    def __init__(self, replies: Iterable[Reply] = (), *, model_name: str = "scripted") -> None:
+    def __init__(self, replies: Iterable[Reply] = (), *, model_name: str = "scripted",
+                 can_prime: bool = False) -> None:
         self.model_name = model_name
         self.replies: deque[Reply] = deque(replies)
         self.calls: list[ModelCall] = []
+        self.can_prime = can_prime
+        self.primed: list[tuple[str, str]] = []
+
+    def prime(self, *, system: str, user: str) -> bool:
+        """Record the prompt when priming is on; returns ``can_prime``."""
+        if self.can_prime:
+            self.primed.append((system, user))
+        return self.can_prime
 
     def add(self, *replies: Reply) -> ScriptedModel:
         """Queue more replies; returns ``self`` for chaining."""

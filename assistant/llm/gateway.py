@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
@@ -101,6 +101,19 @@ class ModelGateway(Protocol):
         max_tokens: int = 512,
         temperature: float | None = None,
     ) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class PromptPrimer(Protocol):
+    """A model that can read a prompt into its cache ahead of the call that sends it (an
+    optional capability of a ``ModelGateway``)."""
+
+    @property
+    def can_prime(self) -> bool: ...
+
+    def prime(self, *, system: str, user: str) -> bool:
+        """Read the prompt; returns whether it was read."""
+        ...
 
 
 def import_litellm() -> ModuleType:
@@ -389,6 +402,34 @@ class LiteLLMGateway:
                 continue
             return Generation(text, parsed, prompt_tokens, completion_tokens, model)
         raise AssertionError("unreachable")
+
+    @property
+    def can_prime(self) -> bool:
+        """Whether ``prime`` does anything: only the embedded model keeps a prompt cache this
+        process controls (and can stop a priming call when real work arrives)."""
+        return self._embedded
+
+    def prime(self, *, system: str, user: str) -> bool:
+        """Read a prompt into the embedded model's cache before the call that will send it,
+        so that call's first token comes after one decoding step instead of the whole
+        prompt. It runs only while the model is idle and gives way to any other call (see
+        ``assistant.llm.embedded``). Returns whether the prompt was read; never raises for
+        a model fault.
+        """
+        if not self._embedded:
+            return False
+        from assistant.llm.embedded import priming
+
+        if self._settings.should_redact:  # the same prompt ``generate`` would send
+            redactor = Redactor()
+            system, user = redactor(system), redactor(user)
+        messages, _ = self._request(system, user, None, native=False)
+        with priming():
+            try:
+                self._call(messages, max_tokens=1, temperature=None)
+            except ModelError:
+                return False
+        return True
 
     def stream(
         self,

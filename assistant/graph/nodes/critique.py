@@ -28,21 +28,30 @@ _CRITIQUE = re.compile(r"CRITIQUE\s*[:：]\s*(.+?)(?=\n\s*ACTION\s*\d|\Z)", re.S
 _ACTION = re.compile(r"^\s*ACTION\s*(\d+)\s*[:：]\s*(.+?)\s*$", re.M | re.I)
 
 
+def critique_prompts(state: CoachState, ctx: Context) -> tuple[str, str]:
+    """The critique call's system prompt and user message, from the analysis, guidance and
+    chosen actions (also what ``Coach.prime`` reads into the model's cache ahead)."""
+    analysis = state.analysis
+    assert analysis is not None
+    lang = analysis.message_language
+    variables = prompt_vars(analysis, state.guidance)
+    variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)}
+                               for e, _ in state.candidates]
+    return ctx.prompts.render("system", **variables), ctx.prompts.render("critique", **variables)
+
+
 def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Ask the model for a critique citing guidance; keep only what passes the checks."""
     ctx = runtime.context
     analysis = state.analysis
     assert analysis is not None and ctx.model is not None
-    lang = analysis.message_language
-    variables = prompt_vars(analysis, state.guidance)
-    variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)}
-                               for e, _ in state.candidates]
+    system, user = critique_prompts(state, ctx)
     try:
         gen = generate_text(
             runtime,
             event="critique",
-            system=ctx.prompts.render("system", **variables),
-            user=ctx.prompts.render("critique", **variables),
+            system=system,
+            user=user,
             max_tokens=160,
             visible=visible_critique,
         )
