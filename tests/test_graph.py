@@ -357,3 +357,21 @@ def test_collapse_slots_tidies_what_replacing_claims_leaves(text: str, tidied: s
     from assistant.graph.nodes.verify import collapse_slots
 
     assert collapse_slots(text, "[S]") == tidied
+
+
+def test_a_critique_sentence_that_only_echoes_a_guidance_title_is_dropped() -> None:
+    from assistant.graph.nodes.critique import clean_critique
+
+    titles = ["Specific feedback: examples, numbers and situations What makes feedback specific",
+              "具体的反馈 什么让反馈具体"]
+    text, dropped = clean_critique(
+        "The feedback is vague and lacks examples. [1] Specific feedback: examples, numbers "
+        "and situations - What makes feedback specific.", "Great job this year!", "", 2, titles)
+    assert text == "The feedback is vague and lacks examples."
+    assert dropped and dropped[0].startswith("echoes a guidance title")
+    # Using the guidance's words in a real point is not an echo.
+    kept, _ = clean_critique("Add one specific example with numbers from the launch [1].",
+                             "Great job on the launch.", "", 2, titles)
+    assert kept == "Add one specific example with numbers from the launch [1]."
+    zh, _ = clean_critique("反馈具体。请补充一个具体例子[2]。", "整体不错。", "", 2, titles)
+    assert zh == "请补充一个具体例子[2]。"

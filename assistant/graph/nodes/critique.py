@@ -64,8 +64,9 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"degraded": True, "calls": [record],
                 "notes": ["critique: reply did not follow the format; no critique shown"]}
     allowed = " ".join(f"{g.title} {g.heading or ''} {g.excerpt}" for g in state.guidance)
-    n_cited = len(state.guidance[:MAX_PROMPT_GUIDANCE])
-    text, dropped = clean_critique(out.critique, analysis.text, allowed, n_cited)
+    shown = state.guidance[:MAX_PROMPT_GUIDANCE]
+    titles = [f"{g.title} {g.heading or ''}" for g in shown]
+    text, dropped = clean_critique(out.critique, analysis.text, allowed, len(shown), titles)
     return {
         "critique": text or None,
         "tailoring": out.actions,
@@ -137,12 +138,38 @@ def _unquoted(sentence: str, kinds: tuple[str, ...]) -> list[str]:
 _LABEL_KINDS = ("personality_label", "biased_language")
 
 
-def clean_critique(text: str, draft: str, allowed: str, n_guidance: int) -> tuple[str, list[str]]:
-    """Drop sentences that state facts absent from the draft; drop citations out of range."""
+_TERM = re.compile(r"[A-Za-z]+|[\u4e00-\u9fff]")
+
+
+def _terms(text: str) -> list[str]:
+    """Lower-cased words and single Chinese characters."""
+    return [t.lower() for t in _TERM.findall(text)]
+
+
+def echoes_titles(sentence: str, titles: list[str]) -> bool:
+    """Whether ``sentence`` is mostly a copy of a guidance title from the prompt's list
+    ("[1] Specific feedback: examples, numbers and situations - What makes feedback
+    specific."): 80 % or more of its words or characters come from one title."""
+    terms = _terms(re.sub(r"\[\d+\]", " ", sentence))
+    if len(terms) < 3:
+        return False
+    for title in titles:
+        vocab = set(_terms(title))
+        if vocab and sum(t in vocab for t in terms) >= 0.8 * len(terms):
+            return True
+    return False
+
+
+def clean_critique(text: str, draft: str, allowed: str, n_guidance: int,
+                   titles: list[str] | None = None) -> tuple[str, list[str]]:
+    """Drop sentences that state facts absent from the draft, label the employee, repeat
+    the draft's empty advice or only echo a guidance title; drop citations out of range."""
     kept, dropped = [], []
     for sent in _SENTENCE.findall(text):
         check = factcheck.check(sent, draft, allowed=allowed)
-        if not check.ok:
+        if titles and echoes_titles(sent, titles):
+            dropped.append("echoes a guidance title: " + sent.strip())
+        elif not check.ok:
             dropped.append(check.describe())
         elif labels := _unquoted(sent, _LABEL_KINDS):
             # The coach must not itself describe the employee by personality ("小李的工作
