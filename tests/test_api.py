@@ -656,3 +656,19 @@ def test_prime_checks_the_draft_and_the_key(settings: Settings, retriever: Any) 
         assert_error(c.post("/v1/critique/prime", json={"text": DRAFT_EN, "rating": 9},
                             headers=auth), 422, "invalid_request")
     assert model.primed == []
+
+
+def test_priming_has_its_own_rate_limit_bucket(settings: Settings, retriever: Any) -> None:
+    app, _ = make_app(settings, retriever, api_keys="k1", rate_limit_per_minute=1,
+                      rate_limit_burst=2)
+    h1 = {"Authorization": "Bearer k1"}
+    with client(app) as c:
+        for _ in range(2):  # pauses while typing
+            assert c.post("/v1/critique/prime", json={"text": DRAFT_EN}, headers=h1).status_code \
+                == 202
+        assert_error(c.post("/v1/critique/prime", json={"text": DRAFT_EN}, headers=h1),
+                     429, "rate_limited")
+        # ... and the critique that follows still has its whole budget.
+        payload = {"text": DRAFT_EN, "no_llm": True}
+        assert c.post("/v1/critique", json=payload, headers=h1).status_code == 200
+        assert c.post("/v1/critique", json=payload, headers=h1).status_code == 200

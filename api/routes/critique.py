@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse
 from assistant.schemas import CritiqueResult
 from assistant.service import Coach, InputError, validate_text
 
-from ..deps import CoachDep, RateLimitedKey, ServiceDep
+from ..deps import ApiKeyId, CoachDep, RateLimitedKey, ServiceDep
 from ..errors import ERROR_RESPONSES, ApiError
 from ..schemas import (
     BatchCreate,
@@ -93,14 +93,18 @@ async def critique_stream(body: CritiqueCreate, coach: CoachDep, service: Servic
 @router.post("/prime", response_model=PrimePublic, status_code=202,
              summary="Get the model ready for a draft about to be critiqued")
 async def prime(body: PrimeCreate, coach: CoachDep, service: ServiceDep,
-                _key: RateLimitedKey) -> PrimePublic:
+                key: ApiKeyId) -> PrimePublic:
     """Read the draft's critique prompt into the embedded model's cache in the background,
     so that a critique of the same draft that follows streams its first words after one
     decoding step. The page sends the draft when the manager pastes or stops typing.
 
     Returns at once. Only while the model is idle: any critique, of this draft or another,
     goes first (a priming read for another draft is stopped). Not accepted for a model that
-    keeps no cache this server controls (hosted, Ollama) or while the model is busy."""
+    keeps no cache this server controls (hosted, Ollama) or while the model is busy.
+
+    Rate-limited in a bucket of its own per key, so a manager's pauses while typing never
+    use up the budget of the critique that follows."""
+    service.limiter.check("prime:" + key)
     check_draft(body.text, max_chars=service.settings.max_draft_chars)
     if not coach.can_prime:
         return PrimePublic(accepted=False, reason="model_keeps_no_cache")
