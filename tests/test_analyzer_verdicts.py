@@ -567,6 +567,18 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("活动现场气氛很有活力。", {F: True}, False),
         ("周报写得很清楚，希望风险能更早提出来。", {B: True}, False),
     ],
+    # A shortfall after a Chinese contrast word names an area; a wish for what "would be
+    # better" is one too; 要求 as a noun (a customer's requirement) is no request.
+    "zh_contrast_shortfall_and_wishes": [
+        ("季度交付很稳，但需求评审有点拖，每次都要等三天。", {B: True}, False),
+        ("门店陈列做得很好，不过库存盘点的准确率偏低。", {B: True}, False),
+        ("月报写得很清楚。要是能再加上竞品对比就更好了。", {B: True}, False),
+        # hard negatives: a contrast that brings more praise, a plain wish with no praise
+        ("任务很重，但她从未延误过一次交付。", {B: False}, False),
+        ("要是能再加上竞品对比就更好了。", {B: False}, False),
+        ("客户改了三次设计要求，小林每次都在两天内交了新稿。", {A: False}, False),
+        ("要求你在周五前把报表交给我。", {A: True}, False),
+    ],
 }
 
 

@@ -93,13 +93,15 @@ _ZH_DONE_FINAL = re.compile(
     r"(?:[。！，,；]|$)")
 # Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
 _ZH_INTENT = re.compile(
-    r"请|建议|希望|要求|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
+    r"请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
     r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
-    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
+    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
+    # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低", "但是...存放了未标记的试剂瓶".
+    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
@@ -346,8 +348,10 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.topic = " ".join(
                 w for w in _WORD.findall(growth.text)
                 if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
-            if not clause.topic and growth.text.startswith(("希望", "期待", "期望")):
-                # "希望他把隐患照片再拍清楚一点": a wish cue that holds its own object.
+            if not clause.topic and growth.text.startswith(
+                    ("希望", "期待", "期望", "要是", "如果", "若", "假如")):
+                # "希望他把隐患照片再拍清楚一点", "要是能再结合一下业务场景就更好了": a wish
+                # cue that holds its own object.
                 clause.topic = content_topic(growth.text, cues, ("vague", "positive", "directive"))
         clause.growth_named = bool(clause.topic)
 
