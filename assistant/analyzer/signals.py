@@ -93,7 +93,7 @@ _ZH_DONE_FINAL = re.compile(
     r"(?:[。！，,；]|$)")
 # Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
 _ZH_INTENT = re.compile(
-    r"请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
+    r"请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年|学期|学年)|本(周|月)内|限期|"
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
@@ -366,6 +366,11 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
         # a time bound or a suggestion verb in a completed event is no plan.
         clause.future = False
+    if (clause.future and not imperative and _ZH_HABITUAL.search(t)
+            and not _ZH_INTENT.search(t)):
+        # "月结每次都在第三个工作日前完成": a deadline met again and again is a habit
+        # observed, not a plan.
+        clause.future = False
     if (clause.future and not imperative and directive is not None
             and directive.text.lower().startswith("by ")
             and len(cues.hits("directive", t)) == 1
@@ -469,9 +474,11 @@ _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始|当天|当日|以后遇到|下次遇到"
     r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
+    r"|下(学期|学年)|本(周|月)内|限期|[一两三四五六七八九十\d]+\s?(天|周|个月|个工作日)内"
 )
 
 
+_ZH_HABITUAL = re.compile(r"(每(一|个)?(次|回|月|周|天|期|单|笔)|全年|一直|总是|向来|历来|从来)(都|均|也)")
 # "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
 _ZH_DONE_BEFORE = re.compile(
     r"(已经|已|终于|最终|还是|顺利|按时|如期|提前)[^。！？，,]*[^\x00-\x7f]{0,3}了")
