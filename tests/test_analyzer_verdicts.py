@@ -592,6 +592,28 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("请每个月在第三个工作日前完成对账。", {A: True}, False),
         ("以上评价基于三季度的数据。下周起每天下班前更新看板。", {A: True}, False),
     ],
+    # An area announced by its frame ("the downside was", "the one area is", "the thing
+    # I'd like us to fix is"), a change asked for with a time bound, a deadline cut fine;
+    # praise by comparison ("one of the strongest") or fit ("exactly the care we want").
+    "en_area_frames_and_fit_praise": [
+        ("The launch drew 300 visitors. The downside was that the volunteers got their rota "
+         "the night before.", {B: True}, False),
+        ("A good year overall. The one area is your month-end accruals.", {B: True}, False),
+        ("Great year. The thing I'd like us to fix is handovers between shifts.", {B: True},
+         False),
+        ("The audit file was thorough. I'd like the stock counts to be entered within a day too.",
+         {B: True}, False),
+        ("Strong quarter. The tender went in on the last possible day, which made the bid "
+         "team nervous.", {B: True}, False),
+        ("She is one of the strongest analysts we have, but her slides run too long.",
+         {B: True}, False),
+        ("He flagged the wrong batch code before it shipped. That is exactly the care we "
+         "want. He still skips the shift log though.", {B: True}, False),
+        # hard negatives: no downside named, a frame with nothing wrong, fit without praise
+        ("Great quarter: the migration landed with no downside for users.", {B: False}, False),
+        ("The one area I have no worries about is your client work.", {B: False}, False),
+        ("Pricing came in low on the last deal.", {B: False}, False),
+    ],
 }
 
 
