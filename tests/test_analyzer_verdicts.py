@@ -614,6 +614,23 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("The one area I have no worries about is your client work.", {B: False}, False),
         ("Pricing came in low on the last deal.", {B: False}, False),
     ],
+    # Steps: briefing people, a deliverable to have ready, a period lead with a comma
+    # ("For Q2, book ..."), a conditional lead ("If we're short again, ask me ...");
+    # "keep doing what you're doing" is an exhortation.
+    "en_step_leads_and_deliverables": [
+        ("Next time, brief the night team at handover before the change goes live.",
+         {A: True}, False),
+        ("Aim to have the board pack to me three working days before each meeting.",
+         {A: True}, False),
+        ("For Q2, book the four missing site visits in the first month.", {A: True}, False),
+        ("If we're short again, ask me to move someone from reception to cover the phones.",
+         {A: True}, False),
+        ("Great year. Keep doing what you're doing.", {A: False}, False),
+        # hard negatives: a brief note, a past fact after a period lead, a past perfect
+        ("Thanks for the brief update on the vendor call.", {A: False}, False),
+        ("In Q2, sales grew 12% on the north coast.", {A: False}, False),
+        ("If the numbers hold, it will be a record quarter.", {A: False}, False),
+    ],
 }
 
 

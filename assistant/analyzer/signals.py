@@ -461,7 +461,7 @@ _TIME_LEAD = re.compile(
     r"^\s*((on|at|for|before|in|from|after) (the )?)?(next|each|every) (\w+ ){0,2}?\w+\s*[,，]\s*"
     # A period label before a list of steps: "For H2: lead ...", "Q3 goals: ...".
     r"|^\s*((for|in|by) (the )?)?(h[12]|q[1-4]|fy ?\d{2,4}|20\d\d|next (quarter|half|year|cycle))"
-    r"( (goals?|plan|priorities|objectives))?\s*[:：]\s*",
+    r"( (goals?|plan|priorities|objectives))?\s*[:：,，]\s*",
     re.IGNORECASE | re.ASCII,
 )
 _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
