@@ -631,6 +631,20 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("In Q2, sales grew 12% on the north coast.", {A: False}, False),
         ("If the numbers hold, it will be a record quarter.", {A: False}, False),
     ],
+    # Trouble said to be someone else's is no area for the employee; checklist marks
+    # say which items went well and which did not.
+    "exculpation_and_checklists": [
+        ("报表系统老是卡，这不是你的问题。你这个月补录了 40 张单，很棒。", {B: False}, False),
+        ("The vendor feed kept failing, but that wasn't on you. You rebuilt the import in a "
+         "day, great job.", {B: False}, False),
+        ("Retro: ✅ shipped on the Friday ✅ no P1 incidents ❌ release notes went out a day "
+         "late", {B: True}, False),
+        # hard negatives: a problem that is the employee's after the exculpation; a plain
+        # checklist of wins
+        ("报表系统老是卡，这不是你的问题，但你的周报总是晚交。你补录了 40 张单，很棒。",
+         {B: True}, False),
+        ("Retro: ✅ shipped on the Friday ✅ no P1 incidents", {B: False}, False),
+    ],
 }
 
 

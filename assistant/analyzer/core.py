@@ -19,6 +19,7 @@ from .signals import (
     analyze_clause,
     content_topic,
     evidence_score,
+    exculpate,
     sentence_evidence,
     split_clauses,
 )
@@ -192,6 +193,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             continue
         sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
         sentence_evidence(sent_clauses, cues)
+        exculpate(sent_clauses)
         heading = _section_heading(sent.text)
         if heading is not None:
             section = heading

@@ -20,7 +20,9 @@ _CLAUSE_SPLIT = re.compile(
     r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
     r"虽然|虽说|尽管))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
-    r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
+    r"i'd|i would|we'll|i'll|let's|try|consider)\b)"
+    # Checklist items on one line: "✅ release on time ✅ zero P1 bugs ❌ demo 准备不够".
+    r"|\s*(?=[✅✔☑❌✖✗])",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -93,14 +95,16 @@ _ZH_DONE_FINAL = re.compile(
     r"(?:[。！，,；]|$)")
 # Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
 _ZH_INTENT = re.compile(
-    r"请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年|学期|学年)|本(周|月)内|限期|"
+    r"请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|"
+    r"需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年|学期|学年)|本(周|月)内|限期|"
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
     r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
-    # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低", "但是...存放了未标记的试剂瓶".
+    # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
+    # "但是...存放了未标记的试剂瓶".
     r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太)",
     re.IGNORECASE | re.ASCII,
 )
@@ -215,6 +219,10 @@ class Clause:
     topic: str = ""
 
 
+_CHECK_MARK = re.compile(r"\s*([✅✔☑❌✖✗])")
+_CROSS = "❌✖✗"
+
+
 def _hit(m: re.Match[str] | None) -> Hit | None:
     return Hit(m.start(), m.end(), m.group()) if m else None
 
@@ -291,6 +299,13 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     clause.vague = cues.hits("vague", t)
     clause.impact = bool(cues.search("impact", t))
 
+    # A checklist mark says which it is: "✅ release on time", "❌ demo 准备不够".
+    mark = _CHECK_MARK.match(t)
+    if mark is not None and mark.group(1) in _CROSS:
+        growth = growth or Hit(mark.start(1), mark.end(1), mark.group(1))
+        positive = neg_event = None
+    elif mark is not None:
+        growth, positive = None, positive or Hit(mark.start(1), mark.end(1), mark.group(1))
     # Growth vs strength. "never missed a deadline" is praise, not a growth area.
     if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
         growth = None
@@ -414,6 +429,29 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             c.strength = True
 
 
+# The trouble is someone else's ("the slip wasn't on you", "这不是你的问题", "但这不是
+# cashier 的问题"): what the sentence criticises up to there is no area for the employee.
+_EXCULPATION = re.compile(
+    r"\b(wasn[\x27’]t|was not|isn[\x27’]t|is not|not|none of (this|it|that) (is|was))\s+"
+    r"(really\s+)?(on|down to)\s+(you|him|her|them)\b"
+    r"|\b(not|wasn[\x27’]t|isn[\x27’]t|no) (really )?"
+    r"(your|his|her|their) (fault|doing)\b"
+    r"|(不是|并非|并不是)\s?(你|他|她|他们|她们|[A-Za-z]+|小[\u4e00-\u9fff]|老[\u4e00-\u9fff])\s?的?"
+    r"(问题|责任|错|锅)|不(能)?怪(你|他|她)",
+    re.IGNORECASE,
+)
+
+
+def exculpate(clauses: list[Clause]) -> None:
+    """Clear the growth areas a sentence names before it says they were not the employee's
+    doing ("Flaky test 太多了，CI 老挂，这不是你的问题")."""
+    last = max((i for i, c in enumerate(clauses) if _EXCULPATION.search(c.text)), default=-1)
+    for c in clauses[:last + 1]:
+        if c.growth and not c.future:
+            c.growth = c.growth_named = False
+            c.topic = ""
+
+
 _ADVERSE = re.compile(
     r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
     r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
@@ -478,7 +516,8 @@ _ZH_TIME_SLOT = re.compile(
 )
 
 
-_ZH_HABITUAL = re.compile(r"(每(一|个)?(次|回|月|周|天|期|单|笔)|全年|一直|总是|向来|历来|从来)(都|均|也)")
+_ZH_HABITUAL = re.compile(
+    r"(每(一|个)?(次|回|月|周|天|期|单|笔)|全年|一直|总是|向来|历来|从来)(都|均|也)")
 # "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
 _ZH_DONE_BEFORE = re.compile(
     r"(已经|已|终于|最终|还是|顺利|按时|如期|提前)[^。！？，,]*[^\x00-\x7f]{0,3}了")
