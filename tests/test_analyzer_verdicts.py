@@ -645,6 +645,16 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {B: True}, False),
         ("Retro: ✅ shipped on the Friday ✅ no P1 incidents", {B: False}, False),
     ],
+    # Problems averted, defects taken to zero and bugs filed by a tester are achievements.
+    "zh_problems_averted": [
+        ("5月8日他发现配电柜读数异常，当天组织排查，避免了停产。不足是日报经常晚交。",
+         {B: True}, False),
+        ("上线前 P1 bug 清零，你功劳很大。但测试报告写得太简略。", {B: True}, False),
+        ("这个月你一共提了 96 个 bug，覆盖了全部支付场景。不过用例文档更新得太慢。",
+         {B: True}, False),
+        # hard negative: a defect the employee caused is still an area
+        ("这个月你的代码里被测出 12 个 bug，用例文档也更新得太慢。", {B: False}, False),
+    ],
 }
 
 

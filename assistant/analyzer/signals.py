@@ -115,7 +115,11 @@ _NOT_A_GAP = re.compile(
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
     r"near[- ]miss(es)?)\b"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
-    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范)"
+    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范|异常|返工|损失|风险)"
+    # A defect count taken to zero: "launch 前 critical bug 清零".
+    r"|(bug|问题|缺陷|故障|隐患|投诉|工单)[^。！？，,]{0,6}清零"
+    # Defects found and filed are a tester's output: "这个 quarter 你一共提了 214 个 bug".
+    r"|(提|报|提交|发现|找到|找出|抓到)了?[^。！？，,]{0,10}(bug|缺陷|漏洞)"
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
