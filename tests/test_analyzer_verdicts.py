@@ -655,6 +655,15 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a defect the employee caused is still an area
         ("这个月你的代码里被测出 12 个 bug，用例文档也更新得太慢。", {B: False}, False),
     ],
+    # Work handed to the employee or taken to someone else is the manager's allocation,
+    # not a step the employee can take.
+    "manager_allocation": [
+        ("Closes fast on the phone. Give her more accounts.", {A: False}, False),
+        ("系统切换跟不上，建议安排新人接手。", {A: False}, False),
+        # hard negatives: a step the employee takes with the manager's help
+        ("Give her more practice calls with Tom before the May launch.", {A: True}, False),
+        ("下周起请你每天跟新人一起做交接，周五前交一份清单。", {A: True}, False),
+    ],
 }
 
 

@@ -155,7 +155,11 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
+    # More work handed to the employee is the manager's allocation: "give him more leads".
+    r"|\b(give|hand|send|throw|assign) (him|her|them) (more|extra|additional|bigger) "
+    r"(leads|work|accounts|clients|projects|shifts|hours|tickets|cases|customers)\b"
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|(安排|让|派|找)(别人|其他人|其他同事|别的同事|年轻人|更年轻的|新人)"
+    r"(来|去)?(接手|接替|顶上|负责|做|干|谈)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
     r"我(打算|准备|计划)把(她|他)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
