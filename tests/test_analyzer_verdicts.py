@@ -664,6 +664,20 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Give her more practice calls with Tom before the May launch.", {A: True}, False),
         ("下周起请你每天跟新人一起做交接，周五前交一份清单。", {A: True}, False),
     ],
+    # A completed Chinese act with its count is evidence; an irregular past verb with a
+    # subject before "by <date>" is a deadline met; "Continue <doing>" recognises a strength.
+    "counted_acts_met_deadlines_continue": [
+        ("这个月小周走访了26家门店，把陈列标准都讲了一遍。", {S: True}, False),
+        ("He was new to the tool, but Sam set up the whole night rota in it by 3 March.",
+         {S: True}, False),
+        ("Continue running the Friday demo - it keeps the sales team in the loop. Start "
+         "sending the notes the same day rather than on Monday.", {B: True}, False),
+        # hard negatives: a count with no act, a plan with a deadline, an exhortation
+        ("小周这个月还行，门店大概有26家。", {S: False}, False),
+        ("Sam, please set up the night rota by 3 March.", {A: True, S: False}, False),
+        ("Keep trying. Start sending the notes the same day rather than on Monday.",
+         {B: False}, False),
+    ],
 }
 
 

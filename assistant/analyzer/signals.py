@@ -397,11 +397,17 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     if (clause.future and not imperative and directive is not None
             and directive.text.lower().startswith("by ")
             and len(cues.hits("directive", t)) == 1
-            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t))):
-        # "all five passed probation by September": a deadline met, not a plan.
+            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t)
+                 or _SUBJECT_PAST.search(t))):
+        # "all five passed probation by September", "but Frank set up the roster by 1
+        # September": a deadline met, not a plan.
         clause.future = False
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
+    if imperative and not clause.growth and _CONTINUE_DOING.match(t):
+        # "Continue running the toolbox talk every Monday": what to keep doing is a
+        # strength recognised (the Continue of Start/Stop/Continue).
+        clause.strength = True
 
     # Evidence about what actually happened.
     clause.evidence = evidence_score(clause, cues)
@@ -662,6 +668,14 @@ _HABIT = re.compile(
     r"|(交代|安排|分配|布置|交办)的(事|事情|任务|活儿?|工作)[^。！？；\n]{0,4}?(从不|从没|从来不|都不)(过夜|拖)",
     re.IGNORECASE | re.ASCII,
 )
+_CONTINUE_DOING = re.compile(
+    r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|"
+    r"going|getting|doing what)[a-z]+ing\b", re.IGNORECASE | re.ASCII)
+# A subject and an irregular past verb opening a clause: "but Frank set up the roster".
+_SUBJECT_PAST = re.compile(
+    r"(^|\b(?:but|and|so|then)\s+|[,;]\s*)(?:(?i:he|she|they)|[A-Z][a-z]+)\s+(?:also\s+|then\s+)?"
+    r"(?:set up|set|put|ran|built|wrote|got|made|took|led|won|hit|met|brought|drove|gave|found|"
+    r"held|taught|spent|sent|began|sold|kept|grew|cut|rewrote|rebuilt|shut|became|did)\b")
 _REQUEST = re.compile(r"\s*(could|can|would) (we|you) (please )?[a-z]+", re.IGNORECASE | re.ASCII)
 _PAST_ED = re.compile(
     r"\b(?!(need|feed|seed|speed|bed|red|shed|embed|exceed|proceed|succeed)\b)[a-z]{2,}ed\b"
