@@ -678,6 +678,21 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Keep trying. Start sending the notes the same day rather than on Monday.",
          {B: False}, False),
     ],
+    # An age or a retirement date stated as the frame of a remark is coded language but
+    # labels no one; "gets emotional" is the gender-coded temperament label.
+    "age_as_frame_and_emotional": [
+        ("Given she's only a year off retirement I expected little interest in the new "
+         "app, but Ruth moved the whole team onto it by 2 May.", {F: True}, True),
+        ("老周再过三年就退休，这次的系统培训先不安排他了。", {F: True}, True),
+        ("Dan 快 60 了，we thought the new till would be hard for him，结果他第一周就上手了。",
+         {F: True}, True),
+        ("Tends to get emotional when plans change at short notice.", {F: False}, True),
+        # hard negatives: a retirement event that is not the person's age; a number of
+        # years of service; an emotional ad campaign
+        ("She organised Pat's retirement lunch for 40 guests.", {}, False),
+        ("他在这个岗位干了三年，今年交付了 12 个项目。", {}, False),
+        ("The campaign video was very emotional and drew 2,000 sign-ups.", {}, False),
+    ],
 }
 
 
