@@ -693,6 +693,29 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("他在这个岗位干了三年，今年交付了 12 个项目。", {}, False),
         ("The campaign video was very emotional and drew 2,000 sign-ups.", {}, False),
     ],
+    # An event that went well and a rank inside the group are recognition; a change asked
+    # for next time ("下次...可以提前") is an area; an English noun before a Chinese time
+    # word is a noun phrase ("Design review 那天"), not an imperative; counted cups and
+    # bottles are quantities.
+    "zh_en_recognition_and_next_time_changes": [
+        ("Felt the board session went well, though the risk slide was thin.", {B: True}, False),
+        ("你写的那篇调查稿全组阅读量第一。不过最近的稿子标题太夸张。", {B: True}, False),
+        ("Design review 那天你把数据摆出来，转化率后来涨了 6%。下次这种数据可以提前一天发到群里。",
+         {B: True, S: True}, False),
+        ("但咖啡的萃取常常不稳，上周五上午的四杯美式都偏苦。", {S: True}, False),
+        # hard negatives: a question about what went well; the bottom of the ranking
+        ("Come with your view of what went well and what didn't.", {B: False}, False),
+        ("他这个月全组业绩倒数第一。", {B: False}, False),
+    ],
+    # Regional origin and the number of children offered as a reason are coded framing
+    # that labels no one.
+    "origin_and_children_framing": [
+        ("作为外地来的员工，小林一个月就跑遍了片区，拜访了40家门店。", {F: True}, True),
+        ("李姐带了两个孩子，这次出差项目就没安排她。", {F: True}, True),
+        # hard negatives: out-of-town customers; children in a service the employee runs
+        ("这个月接待了20批外地客户，满意度4.8分。", {}, False),
+        ("她负责的托管班今年有30个孩子报名。", {}, False),
+    ],
 }
 
 

@@ -493,7 +493,8 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     return not word.endswith("ed") and _CJK.search(m.group()) is None
 
 
-_EN_NOUN_IN_ZH = re.compile(r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段)")
+_EN_NOUN_IN_ZH = re.compile(
+    r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段|那天|当天|那次|这次|那周|那会儿|的时候)")
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
