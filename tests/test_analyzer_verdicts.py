@@ -716,6 +716,19 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("这个月接待了20批外地客户，满意度4.8分。", {}, False),
         ("她负责的托管班今年有30个孩子报名。", {}, False),
     ],
+    # A past form that reports no act is no evidence: a participle used as an adjective,
+    # "when asked", "won't"; a slip caught before it did harm is an achievement.
+    "past_forms_that_are_no_act": [
+        ("Priya could be more organised.", {S: False}, False),
+        ("Dev covers extra shifts when asked.", {S: False}, False),
+        ("He won't want the Dubai secondment.", {S: False}, False),
+        ("Accuracy was 99.6% across 3,200 orders, with one wrong label caught at the final "
+         "check. The handover notes are too brief.", {B: True}, False),
+        # hard negatives: real acts with their objects; an error caught by the client
+        ("Priya organised the June offsite for 60 people.", {S: True}, False),
+        ("He won the Halden account in March.", {S: True}, False),
+        ("Two pricing errors were caught by the client last week.", {B: False}, False),
+    ],
 }
 
 

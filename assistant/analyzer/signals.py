@@ -114,6 +114,10 @@ _NOT_A_GAP = re.compile(
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
     r"near[- ]miss(es)?)\b"
+    # The object first: "one near-miss (wrong strength) caught at the final check".
+    r"|\b(near[- ]miss(es)?|errors?|mistakes?|defects?|discrepanc(y|ies))\b[^.!?]{0,40}?"
+    r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
+    r"regulator|patient|inspector|external|audit))"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
     r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范|异常|返工|损失|风险)"
     # A defect count taken to zero: "launch 前 critical bug 清零".
@@ -613,6 +617,8 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         h for h in done
         if not _GENERIC_DONE_EN.fullmatch(h.text.strip())
         and not any(s <= h.start < e for s, e in vague_spans)
+        and not _NOT_AN_ACT_BEFORE.search(t, 0, h.start)
+        and not _NOT_AN_ACT_AFTER.match(t, h.end)
     ]
     rating_spans = [(m.start(), m.end()) for m in _RATING_NUMBER.finditer(t)]
     qty = [
@@ -660,6 +666,12 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     return score
 
 
+# A past form that reports no act: a participle used as an adjective ("could be more
+# organised"), a set phrase ("picks up shifts when asked", "as requested"), "won't".
+_NOT_AN_ACT_BEFORE = re.compile(
+    r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once)\s+$",
+    re.IGNORECASE | re.ASCII)
+_NOT_AN_ACT_AFTER = re.compile(r"[\x27’]t\b")
 _HABIT = re.compile(
     r"\b[a-z]+(?<!ss)s\s+(every|each|all( of)?( the)?)\s+(\w+\s){0,4}?[a-z]+s?\b[^.;!?]{0,60}?"
     r"\b(within (the|an|a|one|two|three|\d+) (hour|hours|minutes|day|days|working days?)|"
