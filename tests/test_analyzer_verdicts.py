@@ -729,6 +729,22 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("He won the Halden account in March.", {S: True}, False),
         ("Two pricing errors were caught by the client last week.", {B: False}, False),
     ],
+    # Being placed on a PIP or warned is no achievement; "I can't find a single development
+    # point", the go-to person with others' problems and the manager's need to keep them
+    # name no area.
+    "pip_and_all_praise_frames": [
+        ("This letter confirms that you are being placed on a performance improvement plan "
+         "from 4 March. Over the last month you closed 9 of 40 tickets within SLA.",
+         {B: False}, False),
+        ("She rebuilt the stock system in May. Everyone goes to her with their stock "
+         "questions. Honestly I can't find a single development point - we need to make sure "
+         "we keep her.", {B: False}, False),
+        # hard negatives: a real area after all the praise; a warning given by the employee
+        ("She rebuilt the stock system in May. Everyone goes to her with their stock "
+         "questions. Her handover notes are too brief though.", {B: True}, False),
+        ("He closed 40 tickets in March. We need to make sure he logs time daily.",
+         {B: True}, False),
+    ],
 }
 
 

@@ -128,6 +128,14 @@ _NOT_A_GAP = re.compile(
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|\bno (major |real |significant |particular )?(development|improvement|growth) (areas?|points?|needs?)\b"
+    r"|\b(don[\x27’]t|do not|can[\x27’]t|cannot|couldn[\x27’]t) (have|find|think of|see|name|come up with) "
+    r"(a single|any|one|a|an) (real )?(development|improvement|growth) (areas?|points?|needs?)\b"
+    # The manager's own need to keep or reward the person: "we need to make sure we keep him".
+    r"|\b(we|i) (really )?(need|have) to (make sure (we|i) )?(keep|retain|hold on to|promote|reward|"
+    r"recogni[sz]e|look after) (him|her|them)\b"
+    # The go-to person: "everyone goes to him with their LIMS problems".
+    r"|\b(go|goes|went|come|comes|came|turn|turns|turned) to (him|her|them) (first )?(with|for) "
+    r"(their|his|her|any|all|the) (\w+ )?(problems?|questions?|issues?|bugs?)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
     r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
@@ -473,8 +481,9 @@ def exculpate(clauses: list[Clause]) -> None:
 _ADVERSE = re.compile(
     r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
     r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
-    r"minimum|at most|maximum|required|expected)\b"
-    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必"
+    r"minimum|at most|maximum|required|expected|performance improvement plan|pip|placed on|"
+    r"disciplinary|(written|verbal|final) warning)\b"
+    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必|警告|处分|通报批评|绩效改进计划"
     r"|(未|没有?)\s?[A-Za-z\u4e00-\u9fff]{0,2}?(更新|完成|提交|达标|改善|处理|跟进|回复|录入|核实|"
     r"update|follow|改进|到位)",
     re.IGNORECASE | re.ASCII,
