@@ -128,11 +128,12 @@ _NOT_A_GAP = re.compile(
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|\bno (major |real |significant |particular )?(development|improvement|growth) (areas?|points?|needs?)\b"
-    r"|\b(don[\x27’]t|do not|can[\x27’]t|cannot|couldn[\x27’]t) (have|find|think of|see|name|come up with) "
+    r"|\b(don[\x27’]t|do not|can[\x27’]t|cannot|couldn[\x27’]t) "
+    r"(have|find|think of|see|name|come up with) "
     r"(a single|any|one|a|an) (real )?(development|improvement|growth) (areas?|points?|needs?)\b"
     # The manager's own need to keep or reward the person: "we need to make sure we keep him".
-    r"|\b(we|i) (really )?(need|have) to (make sure (we|i) )?(keep|retain|hold on to|promote|reward|"
-    r"recogni[sz]e|look after) (him|her|them)\b"
+    r"|\b(we|i) (really )?(need|have) to (make sure (we|i) )?"
+    r"(keep|retain|hold on to|promote|reward|recogni[sz]e|look after) (him|her|them)\b"
     # The go-to person: "everyone goes to him with their LIMS problems".
     r"|\b(go|goes|went|come|comes|came|turn|turns|turned) to (him|her|them) (first )?(with|for) "
     r"(their|his|her|any|all|the) (\w+ )?(problems?|questions?|issues?|bugs?)\b"
