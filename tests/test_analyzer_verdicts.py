@@ -745,6 +745,18 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("He closed 40 tickets in March. We need to make sure he logs time daily.",
          {B: True}, False),
     ],
+    # A noun that looks like a verb is still the object of a hedged step ("a quick read of
+    # the practice note"); work handed to the employee (交给她, 不安排其) is the manager's
+    # allocation.
+    "noun_objects_and_zh_allocation": [
+        ("Might be worth a quick read of the test plan before the next release.", {A: True},
+         False),
+        ("下个月华东的巡展交给她。", {A: False}, False),
+        ("该员工精力有限，建议不安排其承担招聘任务。", {A: False}, False),
+        # hard negatives: an exhortation stays one; a step the employee takes
+        ("Keep doing that.", {A: False}, False),
+        ("下个月起请你每周五把巡展计划交给我。", {A: True}, False),
+    ],
 }
 
 

@@ -172,7 +172,7 @@ _TAKEN_AWAY = re.compile(
     r"|\b(give|hand|send|throw|assign) (him|her|them) (more|extra|additional|bigger) "
     r"(leads|work|accounts|clients|projects|shifts|hours|tickets|cases|customers)\b"
     r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|(安排|让|派|找)(别人|其他人|其他同事|别的同事|年轻人|更年轻的|新人)"
-    r"(来|去)?(接手|接替|顶上|负责|做|干|谈)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
+    r"(来|去)?(接手|接替|顶上|负责|做|干|谈)|(交给|交由|派给|分给|安排给)(她|他|其)(?![的们])|不安排(其|她|他)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
     r"我(打算|准备|计划)把(她|他)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
@@ -589,6 +589,15 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
+    if not topic:
+        # A noun that looks like a verb ("a quick read of the practice note") is still the
+        # object: blank only the action words in a verb position.
+        hits = cues.hits("action_verbs", t)
+        nouns = {h.text.lower() for h in hits if not _verb_in_slot(t, h)}
+        rest = content_topic(_blank(t, [h for h in hits if _verb_in_slot(t, h)]), cues,
+                             ("directive", "growth", "vague", "positive"))
+        if nouns & set(rest.lower().split()):
+            topic = rest
     if not topic and clause.growth_named and _REQUEST.match(t):
         # "Could we get the sign-off sheet a day earlier?": the request holds its own object.
         topic = clause.topic
