@@ -757,6 +757,12 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Keep doing that.", {A: False}, False),
         ("下个月起请你每周五把巡展计划交给我。", {A: True}, False),
     ],
+    # A month already under way this year ("今年7月起推行") is a past start, not a plan.
+    "zh_past_start_dates": [
+        ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),
+        # hard negative: a month ahead is a plan
+        ("3月起每天晨会前把客诉清单发到群里。", {A: True}, False),
+    ],
 }
 
 
