@@ -763,6 +763,17 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a month ahead is a plan
         ("3月起每天晨会前把客诉清单发到群里。", {A: True}, False),
     ],
+    # "不过...要抓紧" names an area; a slip intercepted is an achievement; "明天开始每天..."
+    # starts a routine.
+    "zh_urging_intercepted_slips_routines": [
+        ("这个月销售额完成了目标的110%，表现很好。不过回款要抓紧。", {B: True}, False),
+        ("今年审核处方2万张，其中一例剂量错误的干预避免了严重后果。夜班电话沟通语气较为生硬。",
+         {B: True}, False),
+        ("样品寄出去一周了还没跟进，明天开始每天回访10个客户。", {A: True}, False),
+        # hard negatives: an error that was not intercepted; "明天" with no routine
+        ("有一例剂量错误没有拦截，导致患者投诉。", {B: False}, False),
+        ("明天是月底。", {A: False}, False),
+    ],
 }
 
 

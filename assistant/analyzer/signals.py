@@ -105,7 +105,7 @@ _CONTRAST_GROWTH = re.compile(
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
     # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
     # "但是...存放了未标记的试剂瓶".
-    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太)",
+    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
@@ -119,7 +119,9 @@ _NOT_A_GAP = re.compile(
     r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
     r"regulator|patient|inspector|external|audit))"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
-    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范|异常|返工|损失|风险)"
+    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范|异常|返工|损失|风险|后果)"
+    # The slip stopped: "其中一例儿童剂量错误的干预".
+    r"|(错误|差错|隐患|异常|风险|问题)的?(干预|拦截|纠正)"
     # A defect count taken to zero: "launch 前 critical bug 清零".
     r"|(bug|问题|缺陷|故障|隐患|投诉|工单)[^。！？，,]{0,6}清零"
     # Defects found and filed are a tester's output: "这个 quarter 你一共提了 214 个 bug".
