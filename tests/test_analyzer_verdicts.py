@@ -773,6 +773,11 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negatives: an error that was not intercepted; "明天" with no routine
         ("有一例剂量错误没有拦截，导致患者投诉。", {B: False}, False),
         ("明天是月底。", {A: False}, False),
+        # A verdict on a completed act makes its deadline one that was met
+        ("小林这次盘点配合得很好，所有台账在3月5日前提交，财务没有提出调整。",
+         {A: False, S: True}, False),
+        # hard negative: a deadline with a request stays a plan
+        ("这次盘点配合得很好，下次请所有台账在3月5日前提交。", {A: True}, False),
     ],
 }
 

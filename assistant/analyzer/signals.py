@@ -399,7 +399,8 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
     clause.future = bool(directive) or imperative
     if (clause.future and not imperative and _CJK.search(t)
-            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t))
+            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t)
+                 or _ZH_PAST_VERDICT.search(t))
             and not _ZH_INTENT.search(t)):
         # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
         # a time bound or a suggestion verb in a completed event is no plan.
@@ -547,6 +548,11 @@ _ZH_TIME_SLOT = re.compile(
 )
 
 
+# A verdict on a completed act ("这次年度审计配合得很好，所有底稿在1月20日前提交"): the
+# deadline in the same clause was met, not set.
+_ZH_PAST_VERDICT = re.compile(
+    r"(这次|那次|上次|今年|去年|上周|上个?月)[^。！？]{0,12}?[\u4e00-\u9fff]得(很|非常|挺|特别|相当|十分)?"
+    r"(好|不错|到位|出色|漂亮|顺利)")
 _ZH_HABITUAL = re.compile(
     r"(每(一|个)?(次|回|月|周|天|期|单|笔)|全年|一直|总是|向来|历来|从来)(都|均|也)")
 # "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
