@@ -728,6 +728,11 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Priya organised the June offsite for 60 people.", {S: True}, False),
         ("He won the Halden account in March.", {S: True}, False),
         ("Two pricing errors were caught by the client last week.", {B: False}, False),
+        # A better way made possible is no habit to break
+        ("Her German let us run the Munich audit in-house instead of through an agency in "
+         "May, saving 12k. Her audit notes are too brief.", {B: True}, False),
+        # hard negative: a habit stated with "instead of" is still an area
+        ("He phones the depot instead of logging the swap in the app.", {B: False}, False),
     ],
     # Being placed on a PIP or warned is no achievement; "I can't find a single development
     # point", the go-to person with others' problems and the manager's need to keep them

@@ -133,6 +133,10 @@ _NOT_A_GAP = re.compile(
     r"|\b(don[\x27’]t|do not|can[\x27’]t|cannot|couldn[\x27’]t) "
     r"(have|find|think of|see|name|come up with) "
     r"(a single|any|one|a|an) (real )?(development|improvement|growth) (areas?|points?|needs?)\b"
+    # A better way made possible: "let us take the account directly instead of through the
+    # partner", "now runs in 11 minutes instead of 3 hours".
+    r"|\b((let|lets|allowed|allows|enabled|enables|meant|means) (us|the team|them|him|her|you)|now)"
+    r"( \S+){1,8}? (instead of|rather than)\b"
     # The manager's own need to keep or reward the person: "we need to make sure we keep him".
     r"|\b(we|i) (really )?(need|have) to (make sure (we|i) )?"
     r"(keep|retain|hold on to|promote|reward|recogni[sz]e|look after) (him|her|them)\b"
