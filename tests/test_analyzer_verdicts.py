@@ -721,6 +721,11 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
     "past_forms_that_are_no_act": [
         ("Priya could be more organised.", {S: False}, False),
         ("Dev covers extra shifts when asked.", {S: False}, False),
+        # A past duration is no deadline; a zero on a named month is a counted result
+        ("His rota template got three new starters trained within two weeks in October.",
+         {S: True, A: False}, False),
+        ("No dispensing errors on her shifts during the June audit.", {S: True}, False),
+        ("Please train the three new starters within two weeks.", {A: True}, False),
         ("He won't want the Dubai secondment.", {S: False}, False),
         ("Accuracy was 99.6% across 3,200 orders, with one wrong label caught at the final "
          "check. The handover notes are too brief.", {B: True}, False),

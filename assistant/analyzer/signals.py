@@ -415,10 +415,10 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         # observed, not a plan.
         clause.future = False
     if (clause.future and not imperative and directive is not None
-            and directive.text.lower().startswith("by ")
+            and directive.text.lower().startswith(("by ", "within "))
             and len(cues.hits("directive", t)) == 1
             and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t)
-                 or _SUBJECT_PAST.search(t))):
+                 or _SUBJECT_PAST.search(t) or _IRREGULAR_PAST.search(t))):
         # "all five passed probation by September", "but Frank set up the roster by 1
         # September": a deadline met, not a plan.
         clause.future = False
@@ -657,6 +657,10 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
     ]
     time = cues.search("time_ref", t)
+    if not qty and time and _NEG_EVENT.search(t) and _MONTH.search(t):
+        # A zero on a named occasion ("no medication errors during the March audit") is a
+        # counted result.
+        qty = [Hit(0, 0, "")]
     if not strong_done and _HABIT.search(t):
         # An observable habit with its scope and time bound ("answers every ticket within
         # the hour", "每张单子当天录完") is behaviour seen again and again.
@@ -715,6 +719,11 @@ _HABIT = re.compile(
 _CONTINUE_DOING = re.compile(
     r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|"
     r"going|getting|doing what)[a-z]+ing\b", re.IGNORECASE | re.ASCII)
+_MONTH = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|\d{1,2}\s?月", re.ASCII)
+_IRREGULAR_PAST = re.compile(
+    r"\b(got|took|made|ran|won|brought|built|wrote|led|sold|grew|gave|found|held|spent|sent|"
+    r"began|became|rewrote|rebuilt|taught|drove|went)\b", re.IGNORECASE | re.ASCII)
 # A subject and an irregular past verb opening a clause: "but Frank set up the roster".
 _SUBJECT_PAST = re.compile(
     r"(^|\b(?:but|and|so|then)\s+|[,;]\s*)(?:(?i:he|she|they)|[A-Z][a-z]+)\s+(?:also\s+|then\s+)?"
