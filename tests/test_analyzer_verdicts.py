@@ -767,6 +767,19 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Keep doing that.", {A: False}, False),
         ("下个月起请你每周五把巡展计划交给我。", {A: True}, False),
     ],
+    # A 1:1 and "这半年" hold no count; clauses and semicolon items that carry a Chinese
+    # plan on are no achievement and no evidence.
+    "zh_plan_items_and_no_counts": [
+        ("1:1 notes：聊了职业方向，她想转产品。", {S: False}, False),
+        ("这半年进步挺大的。", {S: False}, False),
+        ("下个月开始每周五把跟进表发我，另外报名参加公司5月的谈判培训。", {S: False, A: True},
+         False),
+        ("下半年目标：9月底前考完PMP；10月起牵头客户回访；12月提交区域分析报告。",
+         {S: False, B: False}, False),
+        # hard negatives: a handle time is a measured value; a past item after a plan
+        ("Average handle time was 9:40 in May against a 7:00 target.", {S: True}, False),
+        ("下个月开始每周五把跟进表发我；上个月你已经补齐了40家客户的资料。", {S: True}, False),
+    ],
     # A month already under way this year ("今年7月起推行") is a past start, not a plan.
     "zh_past_start_dates": [
         ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),

@@ -15,11 +15,13 @@ from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
 from .signals import (
     JUXTAPOSED,
+    ZH_PAST,
     Clause,
     analyze_clause,
     content_topic,
     evidence_score,
     exculpate,
+    plan_continuation,
     sentence_evidence,
     split_clauses,
 )
@@ -78,6 +80,7 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
 # every Friday") belongs to the plan.
 _CHECK_IN = re.compile(
     r"^\s*(我们|我|we|I)\s?(会|将|\x27ll| will)?\s?(每(周|天|月|日|两周)|every|each)", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[)、）]|\d{1,2}\.\s|[a-h]\)\s|[①-⑩])")
 
 
@@ -194,6 +197,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
         sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
         sentence_evidence(sent_clauses, cues)
         exculpate(sent_clauses)
+        plan_continuation(sent_clauses)
         heading = _section_heading(sent.text)
         if heading is not None:
             section = heading
@@ -204,9 +208,12 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
-        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)):
-            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step": later items of
-            # a numbered plan are plan items too, not achievements.
+        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)
+                            or (text[:sent.start].rstrip().endswith(("；", ";"))
+                                and _HAN.search(sent.text) is not None
+                                and ZH_PAST.search(sent.text) is None)):
+            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step", "9月底前完成认证；
+            # 12月提交报告": later items of a plan are plan items too, not achievements.
             for c in sent_clauses:
                 if not c.growth:
                     c.strength = False

@@ -476,6 +476,24 @@ _EXCULPATION = re.compile(
 )
 
 
+ZH_PAST = re.compile(r"了|过|已|曾|刚|上(周|月|次|个)|去年|昨天|前天|之前")
+"""Past markers of a Chinese clause (perfective, experiential, past time words)."""
+
+
+def plan_continuation(clauses: list[Clause]) -> None:
+    """Chinese clauses that follow a plan in the same sentence without a past marker carry
+    the plan on ("下个月开始...，另外报名参加4月的培训", "9月底前完成认证；12月提交报告"): they
+    are no achievement and no evidence."""
+    planned = False
+    for c in clauses:
+        if c.future:
+            planned = True
+        elif planned and _CJK.search(c.text) and not c.growth and not ZH_PAST.search(c.text):
+            c.future = True
+            c.strength = c.specific = False
+            c.evidence = min(c.evidence, 1)
+
+
 def exculpate(clauses: list[Clause]) -> None:
     """Clear the growth areas a sentence names before it says they were not the employee's
     doing ("Flaky test 太多了，CI 老挂，这不是你的问题")."""
@@ -655,6 +673,7 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
     qty = [
         h for h in cues.hits("quantity", t)
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
+        and not _is_date(t, h)
     ]
     time = cues.search("time_ref", t)
     if not qty and time and _NEG_EVENT.search(t) and _MONTH.search(t):
@@ -719,6 +738,20 @@ _HABIT = re.compile(
 _CONTINUE_DOING = re.compile(
     r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|"
     r"going|getting|doing what)[a-z]+ing\b", re.IGNORECASE | re.ASCII)
+
+
+# A 1:1 meeting ("1:1 notes") and a period named by "this half" ("这半年") hold no count.
+_ONE_ON_ONE = re.compile(r"(?<!\d)1\s?[:：]\s?1(?!\d)")
+
+
+def _is_date(text: str, hit: Hit) -> bool:
+    """Whether a number hit names a time rather than a count: "1:1 notes", "这半年"."""
+    before = text[max(0, hit.start - 2):hit.start]
+    if _ONE_ON_ONE.match(text, max(0, hit.start - 2)) or _ONE_ON_ONE.match(text, hit.start):
+        return True
+    return hit.text.startswith("半") and before[-1:] in "这上下近本" and before != "提前"
+
+
 _MONTH = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|\d{1,2}\s?月", re.ASCII)
 _IRREGULAR_PAST = re.compile(
