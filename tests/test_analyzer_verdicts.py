@@ -780,6 +780,20 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Average handle time was 9:40 in May against a 7:00 target.", {S: True}, False),
         ("下个月开始每周五把跟进表发我；上个月你已经补齐了40家客户的资料。", {S: True}, False),
     ],
+    # "Capable of more" and a closing "thanks for your effort" are no praise; covering
+    # while someone else was off is no slip.
+    "backhanded_capability_and_cover": [
+        ("Deadlines have slipped this quarter. I know you're capable of more.", {B: False},
+         False),
+        ("The draft went out two days late and missed the brief. Thanks for your effort on "
+         "this.", {B: False}, False),
+        ("She ran the Leeds depot for six weeks in June when Omar was off. Her weekly "
+         "reports are too thin.", {B: True}, False),
+        # hard negatives: thanks for a particular act; capable alone; the employee off sick
+        ("Thanks for covering the Leeds depot in June. Her weekly reports are too thin.",
+         {B: True}, False),
+        ("He was off sick for most of June and the reports were late.", {B: False}, False),
+    ],
     # A month already under way this year ("今年7月起推行") is a past start, not a plan.
     "zh_past_start_dates": [
         ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),

@@ -145,6 +145,8 @@ _NOT_A_GAP = re.compile(
     r"(their|his|her|any|all|the) (\w+ )?(problems?|questions?|issues?|bugs?)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
+    # Someone else away: "covered the Bristol branch when Ruth was off".
+    r"|\b(when|while|whilst|as) (\S+ ){1,2}(was|were|is|are) (off|away|out|on leave|sick|absent)\b"
     r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
     r"falling over|going down)\b"
     # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
