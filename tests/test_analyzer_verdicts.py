@@ -794,6 +794,19 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {B: True}, False),
         ("He was off sick for most of June and the reports were late.", {B: False}, False),
     ],
+    # "A few things to work on" names no area; cutting people off is conduct, not a
+    # result; an escalation handled is an achievement.
+    "vague_areas_conduct_escalations": [
+        ("Overall a good year. A few things to work on, but nothing major.", {B: False}, False),
+        ("He needs to stop talking over people in stand-up. On 4 May he cut off Ana three "
+         "times.", {B: False}, False),
+        ("She handled the Halden escalation on 2 May well. Her status notes are too thin.",
+         {B: True}, False),
+        # hard negatives: a cost cut is a result; an escalation caused is an area
+        ("She cut the courier bill by 12% in May. Her status notes are too thin.", {B: True},
+         False),
+        ("Two client escalations about late invoices came in during May.", {B: False}, False),
+    ],
     # A month already under way this year ("今年7月起推行") is a past start, not a plan.
     "zh_past_start_dates": [
         ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),

@@ -29,7 +29,8 @@ _CLAUSE_SPLIT = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_EN = frozenset(
-    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level"]
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level",
+     "few", "several", "various"]
 )
 # Words of a growth cue that name no area ("needs to improve", "could do better").
 _GROWTH_FRAME_WORDS = frozenset(
@@ -47,7 +48,8 @@ _GROWTH_FRAME_WORDS = frozenset(
         "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
         "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
         "thing", "things", "challenge", "challenges", "sure", "rest", "couple", "small", "minor",
-        "chat", "catch-up", "catch", "discuss", "talk", "later", "next",
+        "chat", "catch-up", "catch", "discuss", "talk", "later", "next", "few", "several",
+        "various",
     ]
 )
 _NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
@@ -113,7 +115,7 @@ _NOT_A_GAP = re.compile(
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
-    r"near[- ]miss(es)?)\b"
+    r"near[- ]miss(es)?|escalations?|outages?|emergenc(y|ies))\b"
     # The object first: "one near-miss (wrong strength) caught at the final check".
     r"|\b(near[- ]miss(es)?|errors?|mistakes?|defects?|discrepanc(y|ies))\b[^.!?]{0,40}?"
     r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
@@ -510,6 +512,7 @@ _ADVERSE = re.compile(
     r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
     r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
     r"minimum|at most|maximum|required|expected|performance improvement plan|pip|placed on|"
+    r"cut (\w+ )?off|interrupt\w*|talked over|snapp\w*|shouted|yelled|swore|"
     r"disciplinary|(written|verbal|final) warning)\b"
     r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必|警告|处分|通报批评|绩效改进计划"
     r"|(未|没有?)\s?[A-Za-z\u4e00-\u9fff]{0,2}?(更新|完成|提交|达标|改善|处理|跟进|回复|录入|核实|"
