@@ -807,6 +807,18 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          False),
         ("Two client escalations about late invoices came in during May.", {B: False}, False),
     ],
+    # A norm for the whole role and "take on more ownership" are no steps; 推荐意见 is a
+    # noun; an outcome asked for with its time bound is a step.
+    "norms_and_requested_outcomes": [
+        ("These are basic standards every team lead is expected to keep.", {A: False}, False),
+        ("You need to take on more ownership.", {A: False}, False),
+        ("推荐意见：小何过去 12 个月主导了 3 个大客户续约。", {A: False}, False),
+        ("I'd like client queries answered in the portal within one working day.", {A: True},
+         False),
+        # hard negatives: the employee is expected to act; a recommendation to act
+        ("You are expected to attend the Monday triage from next week.", {A: True}, False),
+        ("推荐你报名参加下个月的谈判培训。", {A: True}, False),
+    ],
     # A month already under way this year ("今年7月起推行") is a past start, not a plan.
     "zh_past_start_dates": [
         ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),

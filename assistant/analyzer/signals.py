@@ -178,6 +178,8 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
+    # A norm for the whole role, not a step: "every shift manager is expected to maintain".
+    r"|\b(every|all|any) [\w ]{1,30}? (is|are) (expected|required) to\b"
     # More work handed to the employee is the manager's allocation: "give him more leads".
     r"|\b(give|hand|send|throw|assign) (him|her|them) (more|extra|additional|bigger) "
     r"(leads|work|accounts|clients|projects|shifts|hours|tickets|cases|customers)\b"
