@@ -715,6 +715,9 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negatives: out-of-town customers; children in a service the employee runs
         ("这个月接待了20批外地客户，满意度4.8分。", {}, False),
         ("她负责的托管班今年有30个孩子报名。", {}, False),
+        ("她宝宝才三个月，估计心思还在孩子身上，这季度指标先降一点。", {}, True),
+        # hard negative: the age of a product, not a child
+        ("新系统才上线三个月，她已经把流程全部迁过去了。", {}, False),
     ],
     # A past form that reports no act is no evidence: a participle used as an adjective,
     # "when asked", "won't"; a slip caught before it did harm is an achievement.
