@@ -822,6 +822,16 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("You are expected to attend the Monday triage from next week.", {A: True}, False),
         ("推荐你报名参加下个月的谈判培训。", {A: True}, False),
     ],
+    # A Singlish request ("..., can?") is a step; "but ... complain" names an area.
+    "singlish_requests_and_complaints": [
+        ("Next report can send me the draft by Thursday first?", {A: True}, False),
+        ("Stock count on 3 May zero variance. But his shift log still very messy, day shift "
+         "complain already.", {B: True}, False),
+        # hard negatives: a tag question with no action; a complaint that was resolved
+        ("Great quarter overall, ok?", {A: False}, False),
+        ("Stock count on 3 May zero variance, and the complaint from day shift was resolved "
+         "the same morning.", {B: False}, False),
+    ],
     # A month already under way this year ("今年7月起推行") is a past start, not a plan.
     "zh_past_start_dates": [
         ("他今年3月起推行晨会制度，客诉从每月20单降到6单。但周报经常漏交。", {B: True}, False),

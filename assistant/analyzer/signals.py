@@ -103,7 +103,8 @@ _ZH_INTENT = re.compile(
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
-    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
+    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would|"
+    r"complain\w*)\b"
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
     # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
     # "但是...存放了未标记的试剂瓶".
