@@ -578,6 +578,9 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("要是能再加上竞品对比就更好了。", {B: False}, False),
         ("客户改了三次设计要求，小林每次都在两天内交了新稿。", {A: False}, False),
         ("要求你在周五前把报表交给我。", {A: True}, False),
+        # 申请/邀请 hold 请 but ask nothing
+        ("11月9日你没有提交变更申请就执行了删除脚本，导致1.2万条记录丢失。", {A: False, S: True},
+         False),
     ],
     # Chinese plans: a term word or a "within this week" deadline opens a plan; a deadline
     # met every time is a habit, not a plan; appraisal slogans are no step; a line telling
