@@ -825,6 +825,12 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("You are expected to attend the Monday triage from next week.", {A: True}, False),
         ("推荐你报名参加下个月的谈判培训。", {A: True}, False),
     ],
+    # A trait word on a decision ("判断很果断") describes the act, not the person.
+    "zh_trait_on_a_decision": [
+        ("这次回滚是你拍板的，判断很果断（14:05 发现报错，14:12 回滚完成）。", {F: True}, False),
+        # hard negative: the same word on the person
+        ("他这个人很果断，也很固执。", {F: False}, False),
+    ],
     # A Singlish request ("..., can?") is a step; "but ... complain" names an area.
     "singlish_requests_and_complaints": [
         ("Next report can send me the draft by Thursday first?", {A: True}, False),
