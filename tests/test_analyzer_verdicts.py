@@ -831,6 +831,13 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: the same word on the person
         ("他这个人很果断，也很固执。", {F: False}, False),
     ],
+    # A number word opening a sentence is no name: "Four are still open" counts things.
+    "number_word_subjects": [
+        ("Six CAPAs were raised in May. Four are still open past their due date.", {F: True},
+         False),
+        # hard negative: a name in the same frame
+        ("Dana is very stubborn with the team.", {F: False}, False),
+    ],
     # A Singlish request ("..., can?") is a step; "but ... complain" names an area.
     "singlish_requests_and_complaints": [
         ("Next report can send me the draft by Thursday first?", {A: True}, False),
