@@ -21,6 +21,7 @@ from .signals import (
     content_topic,
     evidence_score,
     exculpate,
+    opens_with_exculpation,
     plan_continuation,
     sentence_evidence,
     split_clauses,
@@ -187,6 +188,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
 
     section: str | None = None
     plan_open = False
+    prev_clauses: list[Clause] = []
     for sent in sentences:
         inj = cues.search("injection", sent.text)
         if inj:
@@ -196,7 +198,11 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             continue
         sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
         sentence_evidence(sent_clauses, cues)
-        exculpate(sent_clauses)
+        # "Stubborn bug ate his sprint; not his fault, the vendor SDK was flaky": an
+        # exculpation opening a sentence clears the sentence before it too.
+        exculpate(prev_clauses + sent_clauses if opens_with_exculpation(sent_clauses)
+                  else sent_clauses)
+        prev_clauses = sent_clauses
         plan_continuation(sent_clauses)
         heading = _section_heading(sent.text)
         if heading is not None:

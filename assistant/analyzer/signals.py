@@ -501,6 +501,11 @@ def plan_continuation(clauses: list[Clause]) -> None:
             c.evidence = min(c.evidence, 1)
 
 
+def opens_with_exculpation(clauses: list[Clause]) -> bool:
+    """Whether a sentence opens by saying the trouble was not the employee's."""
+    return bool(clauses) and _EXCULPATION.match(clauses[0].text) is not None
+
+
 def exculpate(clauses: list[Clause]) -> None:
     """Clear the growth areas a sentence names before it says they were not the employee's
     doing ("Flaky test 太多了，CI 老挂，这不是你的问题")."""
