@@ -857,6 +857,14 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a month ahead is a plan
         ("3月起每天晨会前把客诉清单发到群里。", {A: True}, False),
     ],
+    # Negated praise ("业务还不熟练") is no praise; "技术没问题" is.
+    "zh_negated_praise_and_no_problem": [
+        ("沟通能力强，就是业务还不熟练，多学习。", {B: True}, False),
+        ("Brian 技术没问题，就是 EQ 低，跟产品老吵架。", {B: True}, None),
+        # hard negatives: a question about a problem; skill stated flatly as weak
+        ("业务还不熟练，多学习。", {B: False}, False),
+        ("这个方案没问题吗？", {B: False}, False),
+    ],
     # "不过...要抓紧" names an area; a slip intercepted is an achievement; "明天开始每天..."
     # starts a routine.
     "zh_urging_intercepted_slips_routines": [
