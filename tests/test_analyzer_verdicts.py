@@ -816,6 +816,13 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          False),
         ("Two client escalations about late invoices came in during May.", {B: False}, False),
     ],
+    # Talk about the review itself is no step for the employee.
+    "talk_about_the_review": [
+        ("关于小林明年的工作安排，我说一下我的想法。", {A: False}, False),
+        ("Scored 3.4 this cycle. Talk to me if you want details.", {A: False}, False),
+        # hard negative: a meeting the employee books, with its purpose
+        ("Book 30 minutes with me before Friday to plan the Q3 targets.", {A: True}, False),
+    ],
     # A norm for the whole role and "take on more ownership" are no steps; 推荐意见 is a
     # noun; an outcome asked for with its time bound is a step.
     "norms_and_requested_outcomes": [

@@ -179,6 +179,10 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
+    # Talk about the review itself: "我说一下我的想法", "Talk to me if you want details".
+    r"|我(先)?(说|讲|谈)(一下|几句|说)|跟你(说说|聊聊|讲讲|说几句)|我的想法|"
+    r"\b(talk to|come to|ask|ping) me if you (want|need|have)( any| more)? "
+    r"(details|questions|more|to discuss)\b"
     # A norm for the whole role, not a step: "every shift manager is expected to maintain".
     r"|\b(every|all|any) [\w ]{1,30}? (is|are) (expected|required) to\b"
     # More work handed to the employee is the manager's allocation: "give him more leads".
