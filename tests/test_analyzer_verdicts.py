@@ -816,6 +816,13 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          False),
         ("Two client escalations about late invoices came in during May.", {B: False}, False),
     ],
+    # Words actually said, quoted, are an observable act.
+    "quoted_speech": [
+        ("你回复客户的时候用了“这是公司规定”这种话。", {S: True}, False),
+        ('On the call she told the client "that is not my department".', {S: True}, False),
+        # hard negative: a quoted label with no act
+        ('He is a "team player".', {S: False}, None),
+    ],
     # Talk about the review itself is no step for the employee.
     "talk_about_the_review": [
         ("关于小林明年的工作安排，我说一下我的想法。", {A: False}, False),

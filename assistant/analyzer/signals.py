@@ -699,6 +699,10 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         # A zero on a named occasion ("no medication errors during the March audit") is a
         # counted result.
         qty = [Hit(0, 0, "")]
+    if not strong_done and _QUOTED_SPEECH.search(t):
+        # Words actually said, quoted ("回复客户时用了“这是规定”这种话", "told the client
+        # "that's policy""), are an observable act.
+        strong_done = [Hit(0, 0, "")]
     if not strong_done and _HABIT.search(t):
         # An observable habit with its scope and time bound ("answers every ticket within
         # the hour", "每张单子当天录完") is behaviour seen again and again.
@@ -745,6 +749,10 @@ _NOT_AN_ACT_BEFORE = re.compile(
     r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once)\s+$",
     re.IGNORECASE | re.ASCII)
 _NOT_AN_ACT_AFTER = re.compile(r"[\x27’]t\b")
+_QUOTED_SPEECH = re.compile(
+    r"(说|用|回|回复|讲|写|问|答)了?(一)?(句)?\s?[“\"「][^”\"」]{1,30}[”\"」]"
+    r"|\b(said|told|wrote|replied|answered|asked|emailed|messaged)\b[^.!?]{0,25}[\"“][^\"”]{2,60}[\"”]",
+    re.IGNORECASE)
 _HABIT = re.compile(
     r"\b[a-z]+(?<!ss)s\s+(every|each|all( of)?( the)?)\s+(\w+\s){0,4}?[a-z]+s?\b[^.;!?]{0,60}?"
     r"\b(within (the|an|a|one|two|three|\d+) (hour|hours|minutes|day|days|working days?)|"
