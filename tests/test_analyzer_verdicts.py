@@ -830,6 +830,14 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a quoted label with no act
         ('He is a "team player".', {S: False}, None),
     ],
+    # A future inside an embedded question and a difficulty reported are no steps.
+    "embedded_futures_and_difficulties": [
+        ("Can be fussy about which rounds she'll take.", {A: False}, None),
+        ("It's hard to get him to use the new booking form.", {A: False}, False),
+        # hard negatives: a plain plan; a step with the manager's help
+        ("She'll take the Friday rounds from next week.", {A: True}, False),
+        ("Get him to use the new booking form for every job from Monday.", {A: True}, False),
+    ],
     # Talk about the review itself is no step for the employee.
     "talk_about_the_review": [
         ("关于小林明年的工作安排，我说一下我的想法。", {A: False}, False),

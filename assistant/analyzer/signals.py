@@ -183,6 +183,8 @@ _TAKEN_AWAY = re.compile(
     r"|我(先)?(说|讲|谈)(一下|几句|说)|跟你(说说|聊聊|讲讲|说几句)|我的想法|"
     r"\b(talk to|come to|ask|ping) me if you (want|need|have)( any| more)? "
     r"(details|questions|more|to discuss)\b"
+    # A difficulty reported, not a step: "it's hard to get him to adopt the new process".
+    r"|\b(hard|difficult|impossible|tough|a struggle|a battle) to get (him|her|them) to\b"
     # A norm for the whole role, not a step: "every shift manager is expected to maintain".
     r"|\b(every|all|any) [\w ]{1,30}? (is|are) (expected|required) to\b"
     # More work handed to the employee is the manager's allocation: "give him more leads".
@@ -414,6 +416,11 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues) or any(
         _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
+    if (directive is not None and not imperative and len(cues.hits("directive", t)) == 1
+            and any(m.start() <= directive.start < m.end() for m in _EMBEDDED_FUTURE.finditer(t))):
+        # "a bit of a diva about which shifts she'll take": a future inside an embedded
+        # question is no plan.
+        directive = None
     clause.future = bool(directive) or imperative
     if (clause.future and not imperative and _CJK.search(t)
             and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t)
@@ -749,6 +756,9 @@ _NOT_AN_ACT_BEFORE = re.compile(
     r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once)\s+$",
     re.IGNORECASE | re.ASCII)
 _NOT_AN_ACT_AFTER = re.compile(r"[\x27’]t\b")
+_EMBEDDED_FUTURE = re.compile(
+    r"\b(which|what|whatever|whichever|whether|how many|how much)\s+(\w+\s+){0,2}"
+    r"(you|he|she|they)([\x27’]ll| will)\s+\w+", re.IGNORECASE | re.ASCII)
 _QUOTED_SPEECH = re.compile(
     r"(说|用|回|回复|讲|写|问|答)了?(一)?(句)?\s?[“\"「][^”\"」]{1,30}[”\"」]"
     r"|\b(said|told|wrote|replied|answered|asked|emailed|messaged)\b[^.!?]{0,25}[\"“][^\"”]{2,60}[\"”]",
