@@ -647,6 +647,10 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("报表系统老是卡，这不是你的问题，但你的周报总是晚交。你补录了 40 张单，很棒。",
          {B: True}, False),
         ("Retro: ✅ shipped on the Friday ✅ no P1 incidents", {B: False}, False),
+        # praise beside the exculpated trouble stands; a rescue is praise
+        ("The Q3 slip wasn't on you, the vendor feed was a mess, and your workaround kept the "
+         "launch on track. But the risk log hasn't been updated since 3 May.", {B: True},
+         False),
         # an exculpation opening the next sentence clears the one before
         ("A flaky test suite ate most of her sprint; not her fault, the vendor image was "
          "broken. She wrote a clear incident note on 3 May.", {B: False}, False),

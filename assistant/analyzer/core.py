@@ -223,7 +223,7 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
         # "Stubborn bug ate his sprint; not his fault, the vendor SDK was flaky": an
         # exculpation opening a sentence clears the sentence before it too.
         exculpate(prev_clauses + sent_clauses if opens_with_exculpation(sent_clauses)
-                  else sent_clauses)
+                  else sent_clauses, cues)
         prev_clauses = sent_clauses
         plan_continuation(sent_clauses)
         heading = _section_heading(sent.text)

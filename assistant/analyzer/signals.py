@@ -519,14 +519,16 @@ def opens_with_exculpation(clauses: list[Clause]) -> bool:
     return bool(clauses) and _EXCULPATION.match(clauses[0].text) is not None
 
 
-def exculpate(clauses: list[Clause]) -> None:
+def exculpate(clauses: list[Clause], cues: CueSet) -> None:
     """Clear the growth areas a sentence names before it says they were not the employee's
-    doing ("Flaky test 太多了，CI 老挂，这不是你的问题")."""
+    doing ("Flaky test 太多了，CI 老挂，这不是你的问题"); praise beside them stands ("the slip
+    wasn't on you, and your workaround kept the demo alive")."""
     last = max((i for i, c in enumerate(clauses) if _EXCULPATION.search(c.text)), default=-1)
     for c in clauses[:last + 1]:
         if c.growth and not c.future:
             c.growth = c.growth_named = False
             c.topic = ""
+            c.strength = c.strength or cues.search("positive", c.text) is not None
 
 
 _ADVERSE = re.compile(
