@@ -734,6 +734,9 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
     "past_forms_that_are_no_act": [
         ("Priya could be more organised.", {S: False}, False),
         ("Dev covers extra shifts when asked.", {S: False}, False),
+        # A share of a run is a count
+        ("Her quotes came in low on four of the last six jobs.", {S: True}, False),
+        ("Her quotes are sometimes low.", {S: False}, False),
         # A past duration is no deadline; a zero on a named month is a counted result
         ("His rota template got three new starters trained within two weeks in October.",
          {S: True, A: False}, False),
