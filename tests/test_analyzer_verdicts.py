@@ -682,6 +682,10 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
          {S: True}, False),
         ("Continue running the Friday demo - it keeps the sales team in the loop. Start "
          "sending the notes the same day rather than on Monday.", {B: True}, False),
+        # a measured past result after a dash in a step line is evidence
+        ("Continue the Friday demo - attendance went from 12 to 30 after you moved it to "
+         "lunchtime.", {S: True}, False),
+        ("Book the refresher course - I've reserved a seat on 12 March.", {S: False}, False),
         # hard negatives: a count with no act, a plan with a deadline, an exhortation
         ("小周这个月还行，门店大概有26家。", {S: False}, False),
         ("Sam, please set up the night rota by 3 March.", {A: True, S: False}, False),

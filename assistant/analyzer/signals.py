@@ -744,8 +744,13 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         score += 1
     if clause.vague and not strong_done:
         score -= 2
-    if clause.future and not _past_marker(t, done):
-        # A plan for the future is not evidence about past performance.
+    dash = _DASH.search(t)
+    after_dash = t[dash.end():] if dash else ""
+    if clause.future and not _past_marker(t, done) and not (
+            after_dash and (_PAST_ED.search(after_dash) or _IRREGULAR_PAST.search(after_dash))
+            and cues.search("quantity", after_dash) and not cues.search("directive", after_dash)):
+        # A plan for the future is not evidence about past performance; a past result
+        # after a dash is ("Continue the Monday talk - attendance went from 60% to 95%").
         score = min(score, 1)
     if not (strong_done or qty):
         score = min(score, 2)
