@@ -15,10 +15,14 @@ from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
 from .signals import (
     JUXTAPOSED,
+    ZH_PAST,
     Clause,
     analyze_clause,
     content_topic,
     evidence_score,
+    exculpate,
+    opens_with_exculpation,
+    plan_continuation,
     sentence_evidence,
     split_clauses,
 )
@@ -77,6 +81,17 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
 # every Friday") belongs to the plan.
 _CHECK_IN = re.compile(
     r"^\s*(我们|我|we|I)\s?(会|将|\x27ll| will)?\s?(每(周|天|月|日|两周)|every|each)", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_BRACKETS = re.compile(r"\[[^\]]*\]|【[^】]*】|\([^)]*\)|（[^）]*）|<!--.*?-->|<<.*?>>|\{\{.*?\}\}")
+
+
+def _bracketed(text: str, pos: int) -> tuple[int, int] | None:
+    """The bracketed span of ``text`` around ``pos`` when feedback stands outside it."""
+    for m in _BRACKETS.finditer(text):
+        if m.start() <= pos < m.end():
+            rest = text[:m.start()] + text[m.end():]
+            return (m.start(), m.end()) if len(re.findall(r"\w", rest)) >= 4 else None
+    return None
 _LIST_ITEM = re.compile(r"^\s*(\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[)、）]|\d{1,2}\.\s|[a-h]\)\s|[①-⑩])")
 
 
@@ -183,15 +198,34 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
 
     section: str | None = None
     plan_open = False
+    prev_clauses: list[Clause] = []
+    analysed: list[Sentence] = []
     for sent in sentences:
         inj = cues.search("injection", sent.text)
         if inj:
-            ignored.append((sent.start, sent.end))
+            box = _bracketed(sent.text, inj.start)
+            if box is None:
+                ignored.append((sent.start, sent.end))
+                m, s = _msg("embedded_instruction", lang)
+                findings.append(_span("embedded_instruction", sent.start, sent.end, text, m, s))
+                continue
+            # "[Note to AI: ...] 小林这季度的 ticket 关闭数是 143": only the bracketed
+            # instruction is left out; the feedback beside it is analysed.
+            b0, b1 = sent.start + box[0], sent.start + box[1]
+            ignored.append((b0, b1))
             m, s = _msg("embedded_instruction", lang)
-            findings.append(_span("embedded_instruction", sent.start, sent.end, text, m, s))
-            continue
+            findings.append(_span("embedded_instruction", b0, b1, text, m, s))
+            sent = Sentence(sent.text[:box[0]] + " " * (box[1] - box[0]) + sent.text[box[1]:],
+                            sent.start, sent.end, sent.language)
+        analysed.append(sent)
         sent_clauses = [analyze_clause(c, cues) for c in split_clauses(sent.text, sent.start)]
         sentence_evidence(sent_clauses, cues)
+        # "Stubborn bug ate his sprint; not his fault, the vendor SDK was flaky": an
+        # exculpation opening a sentence clears the sentence before it too.
+        exculpate(prev_clauses + sent_clauses if opens_with_exculpation(sent_clauses)
+                  else sent_clauses, cues)
+        prev_clauses = sent_clauses
+        plan_continuation(sent_clauses)
         heading = _section_heading(sent.text)
         if heading is not None:
             section = heading
@@ -202,9 +236,12 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             _apply_section(label, sent_clauses, cues)
         elif section is not None and "\n" in text[:sent.start]:
             _apply_section(section, sent_clauses, cues)
-        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)):
-            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step": later items of
-            # a numbered plan are plan items too, not achievements.
+        elif plan_open and (_LIST_ITEM.match(sent.text) or _CHECK_IN.search(sent.text)
+                            or (text[:sent.start].rstrip().endswith(("；", ";"))
+                                and _HAN.search(sent.text) is not None
+                                and ZH_PAST.search(sent.text) is None)):
+            # "接下来 60 天：(1) ...；(2) 每个 opportunity 都要有 next step", "9月底前完成认证；
+            # 12月提交报告": later items of a plan are plan items too, not achievements.
             for c in sent_clauses:
                 if not c.growth:
                     c.strength = False
@@ -214,7 +251,6 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
             plan_open and bool(_LIST_ITEM.match(sent.text)))
         clauses.extend(sent_clauses)
 
-    analysed = [s for s in sentences if (s.start, s.end) not in ignored]
     personality = _personality_findings(text, analysed, lex, lang)
     _label_polarity(personality, clauses, lex)
     bias, framing = _bias_findings(text, analysed, lex, lang)

@@ -20,14 +20,17 @@ _CLAUSE_SPLIT = re.compile(
     r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
     r"虽然|虽说|尽管))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
-    r"i'd|i would|we'll|i'll|let's|try|consider)\b)",
+    r"i'd|i would|we'll|i'll|let's|try|consider)\b)"
+    # Checklist items on one line: "✅ release on time ✅ zero P1 bugs ❌ demo 准备不够".
+    r"|\s*(?=[✅✔☑❌✖✗])",
     re.IGNORECASE | re.ASCII,
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_EN = frozenset(
-    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level"]
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "here", "he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours", "we", "our", "us", "i", "me", "my", "mine", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "not", "no", "nor", "very", "really", "quite", "just", "also", "too", "more", "most", "less", "much", "many", "some", "any", "all", "each", "every", "other", "than", "then", "into", "onto", "over", "under", "about", "after", "before", "again", "further", "once", "only", "own", "same", "such", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "need", "needs", "needed", "up", "down", "out", "off", "while", "because", "if", "though", "although", "however", "yet", "still", "even", "ever", "never", "always", "often", "sometimes", "usually", "well", "better", "best", "good", "great", "lot", "lots", "bit", "way", "ways", "one", "ones", "get", "got", "make", "made", "go", "going", "gone", "come", "came", "take", "took", "keep", "kept", "want", "like", "see", "seen", "know", "think", "feel", "really", "overall", "generally", "things", "thing", "stuff", "time", "times", "year", "quarter", "month", "week", "day", "team", "job", "work", "effort", "performance", "person", "people", "someone", "everyone", "anyone", "role", "level",
+     "few", "several", "various"]
 )
 # Words of a growth cue that name no area ("needs to improve", "could do better").
 _GROWTH_FRAME_WORDS = frozenset(
@@ -45,7 +48,8 @@ _GROWTH_FRAME_WORDS = frozenset(
         "usually", "always", "can", "like", "love", "want", "see", "hope", "expect", "concern",
         "concerns", "issue", "issues", "problem", "problems", "gap", "gaps", "point", "points",
         "thing", "things", "challenge", "challenges", "sure", "rest", "couple", "small", "minor",
-        "chat", "catch-up", "catch", "discuss", "talk", "later", "next",
+        "chat", "catch-up", "catch", "discuss", "talk", "later", "next", "few", "several",
+        "various",
     ]
 )
 _NOT_AN_AREA = _STOP_EN | _GROWTH_FRAME_WORDS
@@ -93,13 +97,18 @@ _ZH_DONE_FINAL = re.compile(
     r"(?:[。！，,；]|$)")
 # Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
 _ZH_INTENT = re.compile(
-    r"请|建议|希望|要求|需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年)|"
+    r"(?<!申)(?<!邀)(?<!聘)(?<!宴)(?<!报)请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|"
+    r"需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年|学期|学年)|本(周|月)内|限期|"
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
     r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
-    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would)\b"
-    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强)",
+    r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would|"
+    r"complain\w*)\b"
+    r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
+    # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
+    # "但是...存放了未标记的试剂瓶".
+    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
@@ -107,15 +116,40 @@ _NOT_A_GAP = re.compile(
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
-    r"near[- ]miss(es)?)\b"
+    r"near[- ]miss(es)?|escalations?|outages?|emergenc(y|ies))\b"
+    # The object first: "one near-miss (wrong strength) caught at the final check".
+    r"|\b(near[- ]miss(es)?|errors?|mistakes?|defects?|discrepanc(y|ies))\b[^.!?]{0,40}?"
+    r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
+    r"regulator|patient|inspector|external|audit))"
     r"|(修复|解决|减少|降低|避免|消除|拦截|排查|处理|发现|干预|纠正)[^。！？]{0,12}"
-    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范)"
+    r"(问题|错误|差错|投诉|缺陷|故障|隐患|不良|偏差|漏洞|不合理|不规范|异常|返工|损失|风险|后果)"
+    # The slip stopped: "其中一例儿童剂量错误的干预".
+    r"|(错误|差错|隐患|异常|风险|问题)的?(干预|拦截|纠正)"
+    # A defect count taken to zero: "launch 前 critical bug 清零".
+    r"|(bug|问题|缺陷|故障|隐患|投诉|工单)[^。！？，,]{0,6}清零"
+    # Defects found and filed are a tester's output: "这个 quarter 你一共提了 214 个 bug".
+    r"|(提|报|提交|发现|找到|找出|抓到)了?[^。！？，,]{0,10}(bug|缺陷|漏洞)"
     # The object first: "那个客户投诉你处理得挺好的", "故障当天就解决了".
     r"|(投诉|问题|故障|事故|差错|缺陷|bug)[^。！？，,]{0,6}(处理|解决|搞定|修复|跟进|排查)(得|了|好)"
     r"|\b(nothing|no areas?|no real areas?) (major )?(to (improve|work on|flag|report)|for improvement)\b"
     r"|\bno (major |real |significant |particular )?(development|improvement|growth) (areas?|points?|needs?)\b"
+    r"|\b(don[\x27’]t|do not|can[\x27’]t|cannot|couldn[\x27’]t) "
+    r"(have|find|think of|see|name|come up with) "
+    r"(a single|any|one|a|an) (real )?(development|improvement|growth) (areas?|points?|needs?)\b"
+    # A better way made possible: "let us take the account directly instead of through the
+    # partner", "now runs in 11 minutes instead of 3 hours".
+    r"|\b((let|lets|allowed|allows|enabled|enables|meant|means) (us|the team|them|him|her|you)|now)"
+    r"( \S+){1,8}? (instead of|rather than)\b"
+    # The manager's own need to keep or reward the person: "we need to make sure we keep him".
+    r"|\b(we|i) (really )?(need|have) to (make sure (we|i) )?"
+    r"(keep|retain|hold on to|promote|reward|recogni[sz]e|look after) (him|her|them)\b"
+    # The go-to person: "everyone goes to him with their LIMS problems".
+    r"|\b(go|goes|went|come|comes|came|turn|turns|turned) to (him|her|them) (first )?(with|for) "
+    r"(their|his|her|any|all|the) (\w+ )?(problems?|questions?|issues?|bugs?)\b"
     r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
+    # Someone else away: "covered the Bristol branch when Ruth was off".
+    r"|\b(when|while|whilst|as) (\S+ ){1,2}(was|were|is|are) (off|away|out|on leave|sick|absent)\b"
     r"|\bwithout (the |a |any |our )?\w+( \w+)? (slipping|breaking|failing|dropping|missing|suffering|"
     r"falling over|going down)\b"
     # A bad quantity going down is an achievement: "error rate fell to 0.3%", "差错率从0.8%降到0.1%".
@@ -145,7 +179,19 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
     r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
-    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
+    # Talk about the review itself: "我说一下我的想法", "Talk to me if you want details".
+    r"|我(先)?(说|讲|谈)(一下|几句|说)|跟你(说说|聊聊|讲讲|说几句)|我的想法|"
+    r"\b(talk to|come to|ask|ping) me if you (want|need|have)( any| more)? "
+    r"(details|questions|more|to discuss)\b"
+    # A difficulty reported, not a step: "it's hard to get him to adopt the new process".
+    r"|\b(hard|difficult|impossible|tough|a struggle|a battle) to get (him|her|them) to\b"
+    # A norm for the whole role, not a step: "every shift manager is expected to maintain".
+    r"|\b(every|all|any) [\w ]{1,30}? (is|are) (expected|required) to\b"
+    # More work handed to the employee is the manager's allocation: "give him more leads".
+    r"|\b(give|hand|send|throw|assign) (him|her|them) (more|extra|additional|bigger) "
+    r"(leads|work|accounts|clients|projects|shifts|hours|tickets|cases|customers)\b"
+    r"|(交给|给|换)(别人|其他人|年轻人|更年轻的)|(安排|让|派|找)(别人|其他人|其他同事|别的同事|年轻人|更年轻的|新人)"
+    r"(来|去)?(接手|接替|顶上|负责|做|干|谈)|(交给|交由|派给|分给|安排给)(她|他|其)(?![的们])|不安排(其|她|他)|先不(安排|考虑)|(不|别)(考虑|安排|让|派|叫)(她|他)|"
     r"我(打算|准备|计划)把(她|他)|(先|暂时|暂且|暂)\s?(hold|pause|freeze)",
     re.IGNORECASE | re.ASCII,
 )
@@ -179,6 +225,8 @@ _NEG_EVENT = re.compile(
     r"failed|failures?)\b"
     r"|(从未|从没|没有什么|没有|没什么|没啥|无|零|未)(出现|发生)?(过)?(任何|什么|啥)?[\u4e00-\u9fff]{0,4}?"
     r"(延误|差错|错误|失误|投诉|事故|问题|返工|逾期|迟到)"
+    # "技术没问题": no problem with it.
+    r"|没(什么)?(问题|毛病)(?![^。！？，,]{0,3}(吗|吧|？|\?))"
     # "一次都没出错": never erred.
     r"|(一次|一回|一单|一笔|一个)?(都|也)?没(有)?(出|犯)(过)?(错|差错|问题|事故)"
     # "没有出现一次超售没处理好的情况": not a single occurrence.
@@ -211,6 +259,10 @@ class Clause:
     vague: list[Hit] = field(default_factory=list)
     impact: bool = False
     topic: str = ""
+
+
+_CHECK_MARK = re.compile(r"\s*([✅✔☑❌✖✗])")
+_CROSS = "❌✖✗"
 
 
 def _hit(m: re.Match[str] | None) -> Hit | None:
@@ -289,6 +341,13 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     clause.vague = cues.hits("vague", t)
     clause.impact = bool(cues.search("impact", t))
 
+    # A checklist mark says which it is: "✅ release on time", "❌ demo 准备不够".
+    mark = _CHECK_MARK.match(t)
+    if mark is not None and mark.group(1) in _CROSS:
+        growth = growth or Hit(mark.start(1), mark.end(1), mark.group(1))
+        positive = neg_event = None
+    elif mark is not None:
+        growth, positive = None, positive or Hit(mark.start(1), mark.end(1), mark.group(1))
     # Growth vs strength. "never missed a deadline" is praise, not a growth area.
     if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
         growth = None
@@ -346,8 +405,10 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
             clause.topic = " ".join(
                 w for w in _WORD.findall(growth.text)
                 if len(w) > 2 and w.lower() not in _NOT_AN_AREA)
-            if not clause.topic and growth.text.startswith(("希望", "期待", "期望")):
-                # "希望他把隐患照片再拍清楚一点": a wish cue that holds its own object.
+            if not clause.topic and growth.text.startswith(
+                    ("希望", "期待", "期望", "要是", "如果", "若", "假如")):
+                # "希望他把隐患照片再拍清楚一点", "要是能再结合一下业务场景就更好了": a wish
+                # cue that holds its own object.
                 clause.topic = content_topic(growth.text, cues, ("vague", "positive", "directive"))
         clause.growth_named = bool(clause.topic)
 
@@ -355,21 +416,38 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues) or any(
         _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
+    if (directive is not None and not imperative and len(cues.hits("directive", t)) == 1
+            and any(m.start() <= directive.start < m.end() for m in _EMBEDDED_FUTURE.finditer(t))):
+        # "a bit of a diva about which shifts she'll take": a future inside an embedded
+        # question is no plan.
+        directive = None
     clause.future = bool(directive) or imperative
     if (clause.future and not imperative and _CJK.search(t)
-            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t))
+            and (_ZH_PERFECTIVE_OBJ.search(t) or _ZH_DONE_FINAL.search(t)
+                 or _ZH_PAST_VERDICT.search(t))
             and not _ZH_INTENT.search(t)):
         # "两周内把 5 个市场全部 benchmark 了一遍", "11月15日前把交付物全部交了", "推荐给了":
         # a time bound or a suggestion verb in a completed event is no plan.
         clause.future = False
+    if (clause.future and not imperative and _ZH_HABITUAL.search(t)
+            and not _ZH_INTENT.search(t)):
+        # "月结每次都在第三个工作日前完成": a deadline met again and again is a habit
+        # observed, not a plan.
+        clause.future = False
     if (clause.future and not imperative and directive is not None
-            and directive.text.lower().startswith("by ")
+            and directive.text.lower().startswith(("by ", "within "))
             and len(cues.hits("directive", t)) == 1
-            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t))):
-        # "all five passed probation by September": a deadline met, not a plan.
+            and (_past_marker(t, cues.hits("done_verbs", t)) or _PAST_ED.search(t)
+                 or _SUBJECT_PAST.search(t) or _IRREGULAR_PAST.search(t))):
+        # "all five passed probation by September", "but Frank set up the roster by 1
+        # September": a deadline met, not a plan.
         clause.future = False
     if clause.future:
         clause.next_step, clause.step_quality = _next_step(clause, cues, imperative)
+    if imperative and not clause.growth and _CONTINUE_DOING.match(t):
+        # "Continue running the toolbox talk every Monday": what to keep doing is a
+        # strength recognised (the Continue of Start/Stop/Continue).
+        clause.strength = True
 
     # Evidence about what actually happened.
     clause.evidence = evidence_score(clause, cues)
@@ -405,11 +483,61 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             c.strength = True
 
 
+# The trouble is someone else's ("the slip wasn't on you", "这不是你的问题", "但这不是
+# cashier 的问题"): what the sentence criticises up to there is no area for the employee.
+_EXCULPATION = re.compile(
+    r"\b(wasn[\x27’]t|was not|isn[\x27’]t|is not|not|none of (this|it|that) (is|was))\s+"
+    r"(really\s+)?(on|down to)\s+(you|him|her|them)\b"
+    r"|\b(not|wasn[\x27’]t|isn[\x27’]t|no) (really )?"
+    r"(your|his|her|their) (fault|doing)\b"
+    r"|(不是|并非|并不是)\s?(你|他|她|他们|她们|[A-Za-z]+|小[\u4e00-\u9fff]|老[\u4e00-\u9fff])\s?的?"
+    r"(问题|责任|错|锅)|不(能)?怪(你|他|她)",
+    re.IGNORECASE,
+)
+
+
+ZH_PAST = re.compile(r"了|过|已|曾|刚|上(周|月|次|个)|去年|昨天|前天|之前")
+"""Past markers of a Chinese clause (perfective, experiential, past time words)."""
+
+
+def plan_continuation(clauses: list[Clause]) -> None:
+    """Chinese clauses that follow a plan in the same sentence without a past marker carry
+    the plan on ("下个月开始...，另外报名参加4月的培训", "9月底前完成认证；12月提交报告"): they
+    are no achievement and no evidence."""
+    planned = False
+    for c in clauses:
+        if c.future:
+            planned = True
+        elif planned and _CJK.search(c.text) and not c.growth and not ZH_PAST.search(c.text):
+            c.future = True
+            c.strength = c.specific = False
+            c.evidence = min(c.evidence, 1)
+
+
+def opens_with_exculpation(clauses: list[Clause]) -> bool:
+    """Whether a sentence opens by saying the trouble was not the employee's."""
+    return bool(clauses) and _EXCULPATION.match(clauses[0].text) is not None
+
+
+def exculpate(clauses: list[Clause], cues: CueSet) -> None:
+    """Clear the growth areas a sentence names before it says they were not the employee's
+    doing ("Flaky test 太多了，CI 老挂，这不是你的问题"); praise beside them stands ("the slip
+    wasn't on you, and your workaround kept the demo alive")."""
+    last = max((i for i, c in enumerate(clauses) if _EXCULPATION.search(c.text)), default=-1)
+    for c in clauses[:last + 1]:
+        if c.growth and not c.future:
+            c.growth = c.growth_named = False
+            c.topic = ""
+            c.strength = c.strength or cues.search("positive", c.text) is not None
+
+
 _ADVERSE = re.compile(
     r"\b(caused|causing|cost (us|the)|written off|write-?offs?|lost|failed|missed|overdue|"
     r"no one|nobody|not|n\x27t|never|complain\w*|breach\w*|violat\w*|no more than|at least|"
-    r"minimum|at most|maximum|required|expected)\b"
-    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必"
+    r"minimum|at most|maximum|required|expected|performance improvement plan|pip|placed on|"
+    r"cut (\w+ )?off|interrupt\w*|talked over|snapp\w*|shouted|yelled|swore|"
+    r"disciplinary|(written|verbal|final) warning)\b"
+    r"|导致|造成|不低于|不少于|不超过|至少|违反|违规|失真|要求|必须|务必|警告|处分|通报批评|绩效改进计划"
     r"|(未|没有?)\s?[A-Za-z\u4e00-\u9fff]{0,2}?(更新|完成|提交|达标|改善|处理|跟进|回复|录入|核实|"
     r"update|follow|改进|到位)",
     re.IGNORECASE | re.ASCII,
@@ -432,7 +560,8 @@ def _is_imperative(text: str, cues: CueSet) -> bool:
     return not word.endswith("ed") and _CJK.search(m.group()) is None
 
 
-_EN_NOUN_IN_ZH = re.compile(r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段)")
+_EN_NOUN_IN_ZH = re.compile(
+    r"\s?[A-Za-z]+\s?(里|中|上|的|时|会上|后|期间|环节|阶段|那天|当天|那次|这次|那周|那会儿|的时候)")
 _VERB_SLOT_EN = re.compile(
     r"(^|\b(to|please|pls|and|then|should|will|can|must|could|would|might|let's|let us|also|first|"
     r"try|start|you|him|her|them|we|i|i'll|we'll|i'd|we'd|need|needs|just|always|each|every|"
@@ -452,7 +581,7 @@ _TIME_LEAD = re.compile(
     r"^\s*((on|at|for|before|in|from|after) (the )?)?(next|each|every) (\w+ ){0,2}?\w+\s*[,，]\s*"
     # A period label before a list of steps: "For H2: lead ...", "Q3 goals: ...".
     r"|^\s*((for|in|by) (the )?)?(h[12]|q[1-4]|fy ?\d{2,4}|20\d\d|next (quarter|half|year|cycle))"
-    r"( (goals?|plan|priorities|objectives))?\s*[:：]\s*",
+    r"( (goals?|plan|priorities|objectives))?\s*[:：,，]\s*",
     re.IGNORECASE | re.ASCII,
 )
 _DECLARATIVE = re.compile(r"^\S+\s+\S+\s+(\S+\s+)?(is|are|was|were|could|would|has|have|had|looks?|seems?)\b",
@@ -465,9 +594,17 @@ _ZH_TIME_SLOT = re.compile(
     r"每(天|日|周|月|次|季度|个|班|单)|双周|\d+\s?月\s?(\d+\s?(日|号))?\s?(前|之前|底)|月底|周[一二三四五六日]|下班前|之前|以前|"
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始|当天|当日|以后遇到|下次遇到"
     r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
+    r"|下(学期|学年)|本(周|月)内|限期|[一两三四五六七八九十\d]+\s?(天|周|个月|个工作日)内"
 )
 
 
+# A verdict on a completed act ("这次年度审计配合得很好，所有底稿在1月20日前提交"): the
+# deadline in the same clause was met, not set.
+_ZH_PAST_VERDICT = re.compile(
+    r"(这次|那次|上次|今年|去年|上周|上个?月)[^。！？]{0,12}?[\u4e00-\u9fff]得(很|非常|挺|特别|相当|十分)?"
+    r"(好|不错|到位|出色|漂亮|顺利)")
+_ZH_HABITUAL = re.compile(
+    r"(每(一|个)?(次|回|月|周|天|期|单|笔)|全年|一直|总是|向来|历来|从来)(都|均|也)")
 # "还是在12月20号前把方案交付了": a deadline met in the past, not a step.
 _ZH_DONE_BEFORE = re.compile(
     r"(已经|已|终于|最终|还是|顺利|按时|如期|提前)[^。！？，,]*[^\x00-\x7f]{0,3}了")
@@ -510,6 +647,15 @@ def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, in
     if _TAKEN_AWAY.search(t):
         return False, 0
     topic = content_topic(t, cues, ("directive", "action_verbs", "growth", "vague", "positive"))
+    if not topic:
+        # A noun that looks like a verb ("a quick read of the practice note") is still the
+        # object: blank only the action words in a verb position.
+        hits = cues.hits("action_verbs", t)
+        nouns = {h.text.lower() for h in hits if not _verb_in_slot(t, h)}
+        rest = content_topic(_blank(t, [h for h in hits if _verb_in_slot(t, h)]), cues,
+                             ("directive", "growth", "vague", "positive"))
+        if nouns & set(rest.lower().split()):
+            topic = rest
     if not topic and clause.growth_named and _REQUEST.match(t):
         # "Could we get the sign-off sheet a day earlier?": the request holds its own object.
         topic = clause.topic
@@ -548,13 +694,24 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         h for h in done
         if not _GENERIC_DONE_EN.fullmatch(h.text.strip())
         and not any(s <= h.start < e for s, e in vague_spans)
+        and not _NOT_AN_ACT_BEFORE.search(t, 0, h.start)
+        and not _NOT_AN_ACT_AFTER.match(t, h.end)
     ]
     rating_spans = [(m.start(), m.end()) for m in _RATING_NUMBER.finditer(t)]
     qty = [
         h for h in cues.hits("quantity", t)
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
+        and not _is_date(t, h)
     ]
     time = cues.search("time_ref", t)
+    if not qty and time and _NEG_EVENT.search(t) and _MONTH.search(t):
+        # A zero on a named occasion ("no medication errors during the March audit") is a
+        # counted result.
+        qty = [Hit(0, 0, "")]
+    if not strong_done and _QUOTED_SPEECH.search(t):
+        # Words actually said, quoted ("回复客户时用了“这是规定”这种话", "told the client
+        # "that's policy""), are an observable act.
+        strong_done = [Hit(0, 0, "")]
     if not strong_done and _HABIT.search(t):
         # An observable habit with its scope and time bound ("answers every ticket within
         # the hour", "每张单子当天录完") is behaviour seen again and again.
@@ -587,14 +744,32 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         score += 1
     if clause.vague and not strong_done:
         score -= 2
-    if clause.future and not _past_marker(t, done):
-        # A plan for the future is not evidence about past performance.
+    dash = _DASH.search(t)
+    after_dash = t[dash.end():] if dash else ""
+    if clause.future and not _past_marker(t, done) and not (
+            after_dash and (_PAST_ED.search(after_dash) or _IRREGULAR_PAST.search(after_dash))
+            and cues.search("quantity", after_dash) and not cues.search("directive", after_dash)):
+        # A plan for the future is not evidence about past performance; a past result
+        # after a dash is ("Continue the Monday talk - attendance went from 60% to 95%").
         score = min(score, 1)
     if not (strong_done or qty):
         score = min(score, 2)
     return score
 
 
+# A past form that reports no act: a participle used as an adjective ("could be more
+# organised"), a set phrase ("picks up shifts when asked", "as requested"), "won't".
+_NOT_AN_ACT_BEFORE = re.compile(
+    r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once)\s+$",
+    re.IGNORECASE | re.ASCII)
+_NOT_AN_ACT_AFTER = re.compile(r"[\x27’]t\b")
+_EMBEDDED_FUTURE = re.compile(
+    r"\b(which|what|whatever|whichever|whether|how many|how much)\s+(\w+\s+){0,2}"
+    r"(you|he|she|they)([\x27’]ll| will)\s+\w+", re.IGNORECASE | re.ASCII)
+_QUOTED_SPEECH = re.compile(
+    r"(说|用|回|回复|讲|写|问|答)了?(一)?(句)?\s?[“\"「][^”\"」]{1,30}[”\"」]"
+    r"|\b(said|told|wrote|replied|answered|asked|emailed|messaged)\b[^.!?]{0,25}[\"“][^\"”]{2,60}[\"”]",
+    re.IGNORECASE)
 _HABIT = re.compile(
     r"\b[a-z]+(?<!ss)s\s+(every|each|all( of)?( the)?)\s+(\w+\s){0,4}?[a-z]+s?\b[^.;!?]{0,60}?"
     r"\b(within (the|an|a|one|two|three|\d+) (hour|hours|minutes|day|days|working days?)|"
@@ -604,6 +779,33 @@ _HABIT = re.compile(
     r"|(交代|安排|分配|布置|交办)的(事|事情|任务|活儿?|工作)[^。！？；\n]{0,4}?(从不|从没|从来不|都不)(过夜|拖)",
     re.IGNORECASE | re.ASCII,
 )
+_CONTINUE_DOING = re.compile(
+    r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|"
+    r"going|getting|doing what)[a-z]+ing\b", re.IGNORECASE | re.ASCII)
+
+
+# A 1:1 meeting ("1:1 notes") and a period named by "this half" ("这半年") hold no count.
+_ONE_ON_ONE = re.compile(r"(?<!\d)1\s?[:：]\s?1(?!\d)")
+
+
+def _is_date(text: str, hit: Hit) -> bool:
+    """Whether a number hit names a time rather than a count: "1:1 notes", "这半年"."""
+    before = text[max(0, hit.start - 2):hit.start]
+    if _ONE_ON_ONE.match(text, max(0, hit.start - 2)) or _ONE_ON_ONE.match(text, hit.start):
+        return True
+    return hit.text.startswith("半") and before[-1:] in "这上下近本" and before != "提前"
+
+
+_MONTH = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|\d{1,2}\s?月", re.ASCII)
+_IRREGULAR_PAST = re.compile(
+    r"\b(got|took|made|ran|won|brought|built|wrote|led|sold|grew|gave|found|held|spent|sent|"
+    r"began|became|rewrote|rebuilt|taught|drove|went)\b", re.IGNORECASE | re.ASCII)
+# A subject and an irregular past verb opening a clause: "but Frank set up the roster".
+_SUBJECT_PAST = re.compile(
+    r"(^|\b(?:but|and|so|then)\s+|[,;]\s*)(?:(?i:he|she|they)|[A-Z][a-z]+)\s+(?:also\s+|then\s+)?"
+    r"(?:set up|set|put|ran|built|wrote|got|made|took|led|won|hit|met|brought|drove|gave|found|"
+    r"held|taught|spent|sent|began|sold|kept|grew|cut|rewrote|rebuilt|shut|became|did)\b")
 _REQUEST = re.compile(r"\s*(could|can|would) (we|you) (please )?[a-z]+", re.IGNORECASE | re.ASCII)
 _PAST_ED = re.compile(
     r"\b(?!(need|feed|seed|speed|bed|red|shed|embed|exceed|proceed|succeed)\b)[a-z]{2,}ed\b"
