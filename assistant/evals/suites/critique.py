@@ -2,7 +2,7 @@
 
 Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` + ``critique_dev3.jsonl`` +
 ``critique_dev4.jsonl`` + ``critique_dev5.jsonl`` + ``critique_dev6.jsonl`` +
-``critique_dev7.jsonl``,
+``critique_dev7.jsonl`` + ``critique_dev8.jsonl`` + ``critique_dev9.jsonl``,
 which the analyzer was tuned on) and ``holdout`` (``critique_holdout.jsonl``, blind: scored
 and reported, never read for tuning). Rows carry ids and labels only, never the drafts' text.
 """
@@ -21,7 +21,8 @@ DEFAULT_GROUPS: dict[str, tuple[Path, ...]] = {
     "dev": (DATASETS_DIR / "critique.jsonl", DATASETS_DIR / "critique_dev2.jsonl",
             DATASETS_DIR / "critique_dev3.jsonl", DATASETS_DIR / "critique_dev4.jsonl",
             DATASETS_DIR / "critique_dev5.jsonl", DATASETS_DIR / "critique_dev6.jsonl",
-            DATASETS_DIR / "critique_dev7.jsonl"),
+            DATASETS_DIR / "critique_dev7.jsonl", DATASETS_DIR / "critique_dev8.jsonl",
+            DATASETS_DIR / "critique_dev9.jsonl"),
     "holdout": (DATASETS_DIR / "critique_holdout.jsonl",),
 }
 
