@@ -424,6 +424,16 @@ def _wait_for(condition: Any, timeout: float = 5.0) -> None:
         time.sleep(0.005)
 
 
+def _prime_in_background(gateway: Any, fake: PrefillingLlama,
+                         user: str) -> tuple[threading.Thread, list[bool]]:
+    """Start ``gateway.prime`` in a thread; return once its read has begun."""
+    result: list[bool] = []
+    primer = threading.Thread(target=lambda: result.append(gateway.prime(system="s", user=user)))
+    primer.start()
+    _wait_for(lambda: len(fake.requests) == 1)
+    return primer, result
+
+
 def test_priming_reads_the_prompt_generate_would_send(embedded: Any) -> None:
     gateway, fake = embedded(["x", "y"])
     assert gateway.can_prime
@@ -436,11 +446,7 @@ def test_priming_reads_the_prompt_generate_would_send(embedded: Any) -> None:
 
 def test_a_call_for_another_prompt_stops_a_priming_read(prefilling: Any) -> None:
     gateway, fake = prefilling(["ok"], prefill_steps=1_000)  # a 10 s read
-    result: list[bool] = []
-    primer = threading.Thread(target=lambda: result.append(
-        gateway.prime(system="s", user="draft A")))
-    primer.start()
-    _wait_for(lambda: len(fake.requests) == 1)
+    primer, result = _prime_in_background(gateway, fake, "draft A")
     fake.prefill_steps = 3  # the real call's own read is short
     started = time.monotonic()
     assert gateway.generate(system="s", user="draft B").text == "ok"
@@ -452,11 +458,7 @@ def test_a_call_for_another_prompt_stops_a_priming_read(prefilling: Any) -> None
 
 def test_a_call_for_the_same_prompt_lets_the_priming_read_finish(prefilling: Any) -> None:
     gateway, fake = prefilling(["ok"], prefill_steps=30)
-    result: list[bool] = []
-    primer = threading.Thread(target=lambda: result.append(
-        gateway.prime(system="s", user="draft A")))
-    primer.start()
-    _wait_for(lambda: len(fake.requests) == 1)
+    primer, result = _prime_in_background(gateway, fake, "draft A")
     assert gateway.generate(system="s", user="draft A").text == "ok"
     primer.join()
     assert result == [True]
@@ -475,11 +477,7 @@ def test_priming_never_waits_behind_real_work(prefilling: Any) -> None:
 
 def test_a_newer_priming_read_replaces_an_older_one(prefilling: Any) -> None:
     gateway, fake = prefilling(["ok"], prefill_steps=1_000)
-    result: list[bool] = []
-    older = threading.Thread(target=lambda: result.append(
-        gateway.prime(system="s", user="first version")))
-    older.start()
-    _wait_for(lambda: len(fake.requests) == 1)
+    older, result = _prime_in_background(gateway, fake, "first version")
     assert gateway.prime(system="s", user="first version") is False  # already being read
     fake.prefill_steps = 3
     assert gateway.prime(system="s", user="edited version") is True
