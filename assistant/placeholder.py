@@ -59,7 +59,7 @@ def placeholder_rewrite(analysis: Analysis) -> str:
         if f.start is None or f.end is None:
             continue
         if f.kind in ("personality_label", "biased_language"):
-            edits.append((f.start, f.end, slots["label"]))
+            edits.append((_label_frame_start(text, f.start), f.end, slots["label"]))
         elif f.kind == "vague_language":
             edits.append((f.start, f.end, f"{f.text} {slots['vague']}"))
     # Earliest first; at one position the longer edit, then exhortations and ignored spans
@@ -89,6 +89,29 @@ def placeholder_rewrite(analysis: Analysis) -> str:
     if extra:
         body = body + ("\n\n" if body else "") + sep.join(extra)
     return body
+
+
+# "is a natural leader", "comes across as a bit arrogant": the slot takes the place of the
+# whole predicate, so the outline reads "Priya ... and [describe the behaviour you observed]"
+# rather than "is a [describe the behaviour you observed]".
+_COPULA = (r"(?:is|was|are|were|'s|seems|seemed|comes across as|came across as|can be"
+           r"|has been)")
+_LABEL_FRAME = re.compile(
+    rf"\b{_COPULA}(?:\s+(?:a|an|such a|so|very|really|quite|a bit|a little|rather|too|always"
+    r"|often|sometimes|generally|just))*\s+$",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(rf"(?:[A-Z][\w'’-]*|[Hh]e|[Ss]he|[Tt]hey)\s+(?={_COPULA}\b)")
+
+
+def _label_frame_start(text: str, start: int) -> int:
+    """Where the slot for an English label should begin: at its copula frame ("is a"
+    before "natural leader"), and after the subject when the label's span opens with one
+    ("Tom is very careless" keeps "Tom")."""
+    if m := _SUBJECT.match(text, start):
+        return m.end()
+    m = _LABEL_FRAME.search(text, max(0, start - 60), start)
+    return m.start() if m else start
 
 
 _JOINER = re.compile(r"\s*(?:,|，|、|;|；|\band\b|\bor\b|和|并且|并|或)?\s*", re.IGNORECASE)

@@ -344,6 +344,8 @@ def test_invented_clauses_of_one_sentence_count_as_one() -> None:
     # the same slot twice in a row is one
     ("主动介绍产品，[S]。[S]。", "主动介绍产品，[S]。"),
     ("He helped, [S], [S] and left.", "He helped, [S] and left."),
+    ("She needs to [S] and [S].", "She needs to [S]."),
+    ("希望明年[S]和[S]。", "希望明年[S]。"),
     # a date partly slotted is one date slot; a date of the draft stays
     ("在[数字]年1月[数字]日前完成迁移。", "在[日期]前完成迁移。"),
     ("9月20日前完成迁移，[数字]月[数字]号复盘。", "9月20日前完成迁移，[日期]复盘。"),

@@ -33,3 +33,24 @@ def test_separate_exhortations_get_a_slot_each_and_facts_stay() -> None:
     assert rewrite.count(placeholder_slot("exhortation", "en")) == 2
     assert "Tom fixed 3 bugs on 2 May" in rewrite
     assert factcheck.check(rewrite, draft).ok
+
+
+@pytest.mark.parametrize(
+    ("draft", "kept", "gone"),
+    [
+        # The label's copula frame goes with it ...
+        ("Priya had a great year and is a natural leader.", "Priya had a great year",
+         ["is a", "natural leader"]),
+        # ... and a label whose span opens with the person keeps the person.
+        ("Tom is very careless and his reports were late in May.", "Tom [describe",
+         ["careless", "is very"]),
+        ("He comes across as a bit arrogant in meetings.", "He [describe", ["arrogant"]),
+    ],
+)
+def test_a_label_slot_takes_the_whole_predicate_and_keeps_the_subject(
+        draft: str, kept: str, gone: list[str]) -> None:
+    rewrite = placeholder_rewrite(analyze(draft))
+    assert kept in rewrite
+    for words in gone:
+        assert words not in rewrite
+    assert factcheck.check(rewrite, draft).ok

@@ -154,14 +154,16 @@ _ZH_NUMBER_SLOT = factcheck.FACT_SLOTS["zh"]["number"]
 _YEAR, _DAY = (rf"(?:{re.escape(_ZH_NUMBER_SLOT)}|\d{{{n}}})" for n in ("2,4", "1,2"))
 _ZH_SLOTTED_DATE = re.compile(rf"(?:{_YEAR}年)?{_DAY}月{_DAY}[日号]")
 """A Chinese date whose invented parts became [数字] ("[数字]年1月[数字]日"): one [日期]."""
-_SLOT_RUN = re.compile(r"(\[[^\[\]]*\])(?:[\s，,、;；。.]*\1)+")
+_SLOT_RUN = re.compile(
+    r"(\[[^\[\]]*\])(?:[\s，,、;；。.]*(?:\b(?:and|or)\b|和|或|以及|并且?)?[\s，,、;；。.]*\1)+",
+    re.IGNORECASE)
 
 
 def collapse_slots(text: str, slot: str) -> str:
     """Tidy the slots that replacing invented text leaves behind: a bracket holding other
     brackets (the model's own "[例子：2019年1月1日，[…]，…]") becomes one ``slot``, a Chinese
     date partly made of slots becomes one date slot, and the same slot repeated with only
-    punctuation between becomes one."""
+    punctuation or a connector ("and", 和) between becomes one."""
     while True:
         tidied = _NESTED_SLOT.sub(slot, text)
         if tidied == text:
