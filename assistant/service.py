@@ -120,8 +120,9 @@ class Coach:
         """
         validate_text(text, max_chars=self.context.settings.max_draft_chars)
         model = self.context.model
-        if not isinstance(model, PromptPrimer) or not model.can_prime:
+        if not self.can_prime:
             return False
+        assert isinstance(model, PromptPrimer)
         system, user = first_prompts(CoachInput(text=text, rating=rating, no_llm=False),
                                      self.context)
         return model.prime(system=system, user=user)

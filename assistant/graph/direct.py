@@ -44,21 +44,21 @@ _APPEND = _appending_fields()
 
 def run_without_model(inp: CoachInput, context: Context) -> CoachState:
     """Run the ``no_llm`` path: same nodes, state and reducers as the graph."""
-    state = CoachState(**{f.name: getattr(inp, f.name) for f in dataclasses.fields(CoachInput)})
-    state.no_llm = True
-    runtime: Any = DirectRuntime(context)
-    for node in NO_MODEL_PATH:
-        for key, value in node(state, runtime).items():
-            setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
-    return state
+    return _run(NO_MODEL_PATH, dataclasses.replace(inp, no_llm=True), context)
 
 
 def first_prompts(inp: CoachInput, context: Context) -> tuple[str, str]:
     """The system prompt and user message of a model run's first call (the critique), built
     by the same nodes the graph runs before it (analyze, retrieve)."""
+    return critique_prompts(_run((analyze_draft, retrieve), inp, context), context)
+
+
+def _run(nodes: tuple[Callable[..., dict[str, Any]], ...], inp: CoachInput,
+         context: Context) -> CoachState:
+    """Run ``nodes`` in order on a state built from ``inp``, with the graph's reducers."""
     state = CoachState(**{f.name: getattr(inp, f.name) for f in dataclasses.fields(CoachInput)})
     runtime: Any = DirectRuntime(context)
-    for node in (analyze_draft, retrieve):
+    for node in nodes:
         for key, value in node(state, runtime).items():
             setattr(state, key, getattr(state, key) + value if key in _APPEND else value)
-    return critique_prompts(state, context)
+    return state

@@ -281,6 +281,14 @@ class LiteLLMGateway:
                 raise _map_error(exc, self.model_name) from exc
         raise AssertionError("unreachable")
 
+    def _redact(self, system: str, user: str) -> tuple[str, str, dict[str, str]]:
+        """The prompt with PII replaced by placeholders when redaction is on, and the
+        placeholder mapping to restore the reply with (empty when off)."""
+        if not self._settings.should_redact:
+            return system, user, {}
+        redactor = Redactor()
+        return redactor(system), redactor(user), redactor.mapping
+
     def _request(
         self, system: str, user: str, output: type[BaseModel] | None, *, native: bool
     ) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
@@ -346,10 +354,7 @@ class LiteLLMGateway:
             ModelOutputError: the structured reply was still invalid after the repair.
             ModelError: any other failure of the call.
         """
-        redactor = Redactor() if self._settings.should_redact else None
-        if redactor is not None:
-            system, user = redactor(system), redactor(user)
-        mapping = redactor.mapping if redactor is not None else {}
+        system, user, mapping = self._redact(system, user)
 
         native = output is not None and self._supports_schema()
         messages, response_format = self._request(system, user, output, native=native)
@@ -420,9 +425,7 @@ class LiteLLMGateway:
             return False
         from assistant.llm.embedded import priming
 
-        if self._settings.should_redact:  # the same prompt ``generate`` would send
-            redactor = Redactor()
-            system, user = redactor(system), redactor(user)
+        system, user, _ = self._redact(system, user)  # the prompt ``generate`` would send
         messages, _ = self._request(system, user, None, native=False)
         with priming():
             try:
@@ -447,10 +450,7 @@ class LiteLLMGateway:
         Raises:
             ModelUnavailable, ModelTimeout, ModelError: as ``generate``, possibly mid-stream.
         """
-        redactor = Redactor() if self._settings.should_redact else None
-        if redactor is not None:
-            system, user = redactor(system), redactor(user)
-        mapping = redactor.mapping if redactor is not None else {}
+        system, user, mapping = self._redact(system, user)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         chunks = self._call(messages, max_tokens=max_tokens, temperature=temperature, stream=True)
         pending = ""
