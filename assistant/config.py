@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     """Context window for the embedded model."""
 
+    prefix_cache_mb: int = 64
+    """Memory for the embedded model's saved system turns (``llm/prefix_cache.py``); 0 turns
+    them off."""
+
     model_path: Path | None = None
     """Use this GGUF file instead of joining the packaged parts."""
 

@@ -170,21 +170,40 @@ def test_reply_format_is_validated(make_coach) -> None:  # type: ignore[no-untyp
     assert r.critique is None and r.degraded and r.rewrite == GOOD_REWRITE
 
 
-def test_prompts_share_a_prefix(make_coach) -> None:  # type: ignore[no-untyped-def]
-    coach, model = make_coach([critique_reply(), GOOD_REWRITE])
+def test_prompts_keep_the_draft_out_of_the_system_turn(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach, model = make_coach([critique_reply(), GOOD_REWRITE, critique_reply(), GOOD_REWRITE])
     coach.critique(DRAFT)
-    first, second = model.calls
-    assert first.system == second.system
-    # Everything up to the task-specific part (draft, problems, guidance) is identical,
-    # so llama.cpp reuses the first call's KV cache for the second.
-    shared = first.user.split("Development actions chosen")[0].rstrip()
+    other = "Sam is always late to standups and never updates the tracker. Do better."
+    coach.critique(other)
+    first, second, third, fourth = model.calls
+    # Each task's system turn is the same for every draft in a language: the embedded
+    # model reads it once and keeps it (llm/prefix_cache); the draft is in the user turn.
+    assert first.system == third.system and second.system == fourth.system
+    assert first.system != second.system
+    assert DRAFT not in first.system and DRAFT not in second.system
+    # Both calls' user turns start with the same context (draft, problems, guidance).
+    shared = first.user.split("Development actions")[0].rstrip()
     assert "Guidance:" in shared and DRAFT in shared
     assert second.user.startswith(shared)
+
+
+def test_critique_clean_up_keeps_decimals_and_drops_bare_list_numbers() -> None:
+    from assistant.graph.nodes.critique import clean_critique
+
+    draft = "小王上线后，对账差错率从0.8%降到0.1%。老张很认真。"
+    reply = "1. 老张很认真。2. 对账差错率从0.8%降到0.1%，值得肯定[1]。"
+    text, _ = clean_critique(reply, draft, "", 3)
+    assert text == "对账差错率从0.8%降到0.1%，值得肯定[1]。"
+    text, _ = clean_critique("1. Error rate fell from 0.8% to 0.1%. 2. Add the next step.",
+                             "Error rate fell from 0.8% to 0.1%.", "", 3)
+    assert text == "Error rate fell from 0.8% to 0.1%. Add the next step."
 
 
 def test_clean_rewrite_drops_echoed_prompt_parts() -> None:
     from assistant.graph.nodes.rewrite import clean_rewrite
 
+    assert clean_rewrite("Priya did X.\nYour previous rewrite was rejected because it drops "
+                         "facts of the draft (1.2).") == "Priya did X."
     assert clean_rewrite("Here is the rewrite:\nPriya did X.\n\nGuidance:\n[1] Specific") == \
         "Priya did X."
     assert clean_rewrite("小李表现不错。\n**注意：** 请填写日期") == "小李表现不错。"

@@ -40,6 +40,7 @@ from assistant.config import EMBEDDED_PROVIDER, Settings
 from assistant.llm.cpu_share import ThreadAdvisor
 from assistant.llm.errors import ModelUnavailable
 from assistant.llm.llama_runtime import load_key, load_llama, take_preloaded
+from assistant.llm.prefix_cache import PrefixCache, SystemTurnReuse
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -151,25 +152,39 @@ class _Run:
 
 
 class _WithStop:
-    """Proxy that adds a stopping criterion to the ``create_completion`` a chat handler calls.
+    """Proxy that adds a stopping criterion to the ``create_completion`` a chat handler calls,
+    and lets ``before`` prepare the model's state for the prompt first.
 
     ``Llama.create_chat_completion`` takes no ``stopping_criteria``; the chat handler it
-    dispatches to calls ``llama.create_completion`` with the template's own criteria, so the
-    handler is given this proxy in place of the model.
+    dispatches to formats the messages, tokenizes the prompt and calls
+    ``llama.create_completion`` with the template's own criteria, so the handler is given
+    this proxy in place of the model. The formatted prompt is kept as the handler tokenizes
+    it (``before`` needs the text to find where the system turn ends).
     """
 
-    def __init__(self, llama: Llama, criterion: Callable[[Any, Any], bool]) -> None:
+    def __init__(self, llama: Llama, criterion: Callable[[Any, Any], bool],
+                 before: Callable[[Llama, list[int], str, bool], None] | None = None) -> None:
         self._llama = llama
         self._criterion = criterion
+        self._before = before
+        self._formatted: tuple[str, bool] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._llama, name)
+
+    def tokenize(self, text: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
+        if special:  # the handler tokenizing the formatted prompt
+            self._formatted = (text.decode("utf-8", "replace"), add_bos)
+        return self._llama.tokenize(text, add_bos=add_bos, special=special)
 
     def create_completion(self, **kwargs: Any) -> Any:
         from llama_cpp import StoppingCriteriaList
 
         existing = kwargs.get("stopping_criteria") or []
         kwargs["stopping_criteria"] = StoppingCriteriaList([*existing, self._criterion])
+        prompt = kwargs.get("prompt")
+        if self._before is not None and self._formatted is not None and isinstance(prompt, list):
+            self._before(self._llama, prompt, *self._formatted)
         return self._llama.create_completion(**kwargs)
 
 
@@ -191,6 +206,9 @@ class EmbeddedLLM(CustomLLM):
         self._abort_callback: Any = None
         self._advisor: ThreadAdvisor | None = None
         self.load_seconds: float | None = None
+        self.prefixes: SystemTurnReuse | None = None
+        """Saved system turns (``prefix_cache``), for the loaded model only."""
+        self._configure_prefixes(settings)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -200,6 +218,12 @@ class EmbeddedLLM(CustomLLM):
         self._settings = settings
         if load_key(old) != load_key(settings):
             self.close()
+        if old.prefix_cache_mb != settings.prefix_cache_mb:
+            self._configure_prefixes(settings)
+
+    def _configure_prefixes(self, settings: Settings) -> None:
+        mb = settings.prefix_cache_mb
+        self.prefixes = SystemTurnReuse(PrefixCache(mb * 2**20)) if mb > 0 else None
 
     def load(self) -> Llama:
         """Load the model now (joining its file on first use) and return it; a model
@@ -220,6 +244,8 @@ class EmbeddedLLM(CustomLLM):
         self._closing.set()  # a running generation stops at its next token
         acquired = self._gen_lock.acquire(timeout=5.0)
         try:
+            if self.prefixes is not None:  # states of this model only
+                self.prefixes.cache.clear()
             llama.close()
         finally:
             self._closing.clear()
@@ -372,13 +398,33 @@ class EmbeddedLLM(CustomLLM):
         }
         kwargs.update({k: params[k] for k in _PASSED_THROUGH if params.get(k) is not None})
         self._arm_prefill_abort(llama, run)
+        before = self._prefix_hook(llama, run)
         try:
-            return handler(llama=cast("Llama", _WithStop(llama, run.should_stop)), **kwargs)
+            return handler(llama=cast("Llama", _WithStop(llama, run.should_stop, before)),
+                           **kwargs)
         except ValueError as exc:  # prompt longer than n_ctx, bad grammar
             self._finish(run)
             raise BadRequestError(
                 message=str(exc), model="embedded", llm_provider=EMBEDDED_PROVIDER
             ) from exc
+
+    def _prefix_hook(self, llama: Llama, run: _Run
+                     ) -> Callable[[Llama, list[int], str, bool], None] | None:
+        """What puts a saved system turn into the model before it reads ``run``'s prompt."""
+        prefixes = self.prefixes
+        if prefixes is None or getattr(getattr(llama, "_ctx", None), "ctx", None) is None:
+            return None  # turned off, or a stand-in for llama.cpp (tests)
+
+        def before(model: Llama, tokens: list[int], prompt: str, add_bos: bool) -> None:
+            try:
+                prefixes.prepare(model, tokens, prompt, add_bos, run.messages)
+            except RuntimeError:  # the deadline or a newer call stopped the read
+                raise
+            except Exception:  # a checkpoint that cannot be used: read the whole prompt
+                model._ctx.kv_cache_clear()  # type: ignore[no-untyped-call]
+                model.n_tokens = 0
+
+        return before
 
     def _finish(self, run: _Run) -> None:
         """Disarm the prefill abort if generation ended before a first token."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,15 +54,25 @@ def problems_line(findings: list[Finding], lang: str) -> str:
     return ("; " if lang != "zh" else "；").join(parts[:7]) or ("none" if lang != "zh" else "无")
 
 
+def short_title(title: str) -> str:
+    """A guidance title up to its colon ("Specific feedback: examples, numbers and
+    situations" -> "Specific feedback"): enough to cite by, and every prompt token counts
+    before the first one comes back."""
+    head = re.split(r"\s*[:：]\s*", title, maxsplit=1)[0].strip()
+    return head if len(head) >= 4 else title
+
+
 def prompt_vars(analysis: Analysis, guidance: list[GuidancePassage]) -> dict[str, Any]:
-    """Variables shared by every prompt. Both calls render the same prefix (system prompt,
-    draft, problems, guidance) so the embedded model reuses its KV cache on the second."""
+    """Variables shared by every prompt. The system prompt is the same for every draft in a
+    language (the embedded model keeps it read, ``llm/prefix_cache``), and both calls' user
+    turns start with the same context (draft, problems, guidance), so the second call reads
+    only its task."""
     lang = analysis.message_language
     return {
         "draft": analysis.text,
         "language_name": LANGUAGE_NAMES[lang],
         "problems": problems_line(analysis.findings, lang),
-        "guidance": guidance[:MAX_PROMPT_GUIDANCE],
+        "guidance_titles": [short_title(g.title) for g in guidance[:MAX_PROMPT_GUIDANCE]],
     }
 
 

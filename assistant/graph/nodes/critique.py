@@ -23,7 +23,10 @@ from ._model import MAX_PROMPT_GUIDANCE, failure, generate_text, prompt_vars
 if TYPE_CHECKING:
     from langgraph.runtime import Runtime
 
-_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
+_SENTENCE = re.compile(r"(?:[^.!?。！？]|(?<=\d)\.(?=\d))+[.!?。！？]?")
+"""A sentence; a full stop between digits (0.8%) does not end one."""
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[a-z])\s*[.)、]?\s*$", re.I)
+"""A list number left alone when the reply was a numbered list ("1." of "1. 老张...")."""
 _CRITIQUE = re.compile(r"CRITIQUE\s*[:：]\s*(.+?)(?=\n\s*ACTION\s*\d|\Z)", re.S | re.I)
 _ACTION = re.compile(r"^\s*ACTION\s*(\d+)\s*[:：]\s*(.+?)\s*$", re.M | re.I)
 
@@ -37,7 +40,8 @@ def critique_prompts(state: CoachState, ctx: Context) -> tuple[str, str]:
     variables = prompt_vars(analysis, state.guidance)
     variables["candidates"] = [{"id": e.id, "title": e.title.get(lang)}
                                for e, _ in state.candidates]
-    return ctx.prompts.render("system", **variables), ctx.prompts.render("critique", **variables)
+    return (ctx.prompts.render("system", task="critique", **variables),
+            ctx.prompts.render("critique", **variables))
 
 
 def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -167,6 +171,8 @@ def clean_critique(text: str, draft: str, allowed: str, n_guidance: int,
     kept, dropped = [], []
     for sent in _SENTENCE.findall(text):
         check = factcheck.check(sent, draft, allowed=allowed)
+        if _NUMBERING.match(sent):
+            continue
         if titles and echoes_titles(sent, titles):
             dropped.append("echoes a guidance title: " + sent.strip())
         elif not check.ok:

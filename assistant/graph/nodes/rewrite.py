@@ -46,7 +46,7 @@ def rewrite(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         gen = generate_text(
             runtime,
             event="rewrite",
-            system=ctx.prompts.render("system", **variables),
+            system=ctx.prompts.render("system", task="rewrite", **variables),
             user=ctx.prompts.render("rewrite", **variables),
             max_tokens=max_tokens,
         )
@@ -102,7 +102,8 @@ _ECHO = re.compile(
     r'(guidance|draft|problems found|outline[^\n:\]*]*|rewrite|note|notes|feedback'
     r'|注意|说明|备注|反馈)'
     r'\]?(?:\*\*)?\s*[:：]'
-    r'|^\s*\*\*\s*(note|注意|说明|备注)|^\s*"""|^\s*\[\d+\]\s',
+    r'|^\s*\*\*\s*(note|注意|说明|备注)|^\s*"""|^\s*\[\d+\]\s'
+    r'|^\s*your previous rewrite\b',  # the retry prompt's own line, echoed
     re.IGNORECASE | re.MULTILINE,
 )
 
