@@ -181,10 +181,7 @@ def test_prompts_keep_the_draft_out_of_the_system_turn(make_coach) -> None:  # t
     assert first.system == third.system and second.system == fourth.system
     assert first.system != second.system
     assert DRAFT not in first.system and DRAFT not in second.system
-    # Both calls' user turns start with the same context (draft, problems, guidance).
-    shared = first.user.split("Development actions")[0].rstrip()
-    assert "Guidance:" in shared and DRAFT in shared
-    assert second.user.startswith(shared)
+    assert DRAFT in first.user and "Guidance:" in first.user and DRAFT in second.user
 
 
 def test_critique_clean_up_keeps_decimals_and_drops_bare_list_numbers() -> None:
