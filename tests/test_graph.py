@@ -182,6 +182,8 @@ def test_prompts_keep_the_draft_out_of_the_system_turn(make_coach) -> None:  # t
     assert first.system != second.system
     assert DRAFT not in first.system and DRAFT not in second.system
     assert DRAFT in first.user and "Guidance:" in first.user and DRAFT in second.user
+    assert f'{DRAFT}\n"""\nProblems found' in first.user  # the fence closes on its own line
+    assert f'{DRAFT}\n"""\nProblems found' in second.user
 
 
 def test_critique_clean_up_keeps_decimals_and_drops_bare_list_numbers() -> None:
