@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Root for all state: ``chroma/``, ``models/``, ``sessions/``."""
+
+    verdicts: Literal["rules", "hybrid"] = "rules"
+    """``rules``: every verdict from the rules (~2 ms a draft). ``hybrid``: ``specific``,
+    ``balanced`` and ``actionable`` from the rules' signals plus sentence embeddings
+    (``analyzer/hybrid.py``; more accurate on unseen drafts, ~5-10 ms more per draft)."""
 
     model: str = DEFAULT_MODEL
     """LiteLLM model string, e.g. ``openai/gpt-4o-mini`` or ``ollama/qwen2.5:7b``."""

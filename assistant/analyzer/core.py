@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 import yaml
 
+from ..config import get_settings
 from ..schemas import Finding, Scores, Verdicts
+from .hybrid import decide
 from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
 from .signals import (
@@ -176,13 +178,17 @@ def _msg(key: str, lang: str, **fmt: Any) -> tuple[str, str]:
     return entry["message"].format(**fmt), entry["suggestion"].format(**fmt)
 
 
-def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None = None) -> Analysis:
+def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None = None,
+            verdicts: Literal["rules", "hybrid"] | None = None) -> Analysis:
     """Analyze one draft deterministically (no model).
 
     Args:
         text: The feedback draft, any mix of English and Chinese.
         rating: Optional 1-5 rating; enables the ``rating_mismatch`` check.
         lexicons: Override the packaged lexicons (tests).
+        verdicts: ``"rules"`` or ``"hybrid"`` (``specific``, ``balanced`` and ``actionable``
+            decided by the rules' signals plus sentence embeddings, see ``hybrid.py``);
+            default: the ``COACH_VERDICTS`` setting.
 
     Returns:
         The analysis with verdicts, 0-100 scores and findings with character spans.
@@ -266,16 +272,52 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     behavior = not any(f.kind == "personality_label" for f in findings)
 
     findings.extend(_span_findings(text, clauses, cues, lang))
-    findings.extend(
-        _document_findings(lang, clauses, specific, has_strength, has_growth, actionable, rating)
-    )
-    verdicts = Verdicts(
-        specific=specific, balanced=has_strength and has_growth, actionable=actionable,
-        behavior_focused=behavior,
-    )
-    scores = _scores(clauses, verdicts)
+    base = Analysis(text, language, sentences, clauses,
+                    Verdicts(specific=specific, balanced=has_strength and has_growth,
+                             actionable=actionable, behavior_focused=behavior),
+                    Scores(specificity=0, balance=0, actionability=0), findings, ignored)
+    rules = _finish(base, lang, has_strength, has_growth, rating)
+    if (verdicts or get_settings().verdicts) != "hybrid":
+        return rules
+    (hybrid,) = decide([rules])
+    if hybrid["balanced"]:
+        has_strength = has_growth = True
+    elif has_strength and has_growth:
+        # The model found no real balance: the thinner side is the one that is missing.
+        n_strength = sum(c.strength for c in clauses)
+        n_growth = sum(c.growth_named for c in clauses)
+        has_growth = n_growth > n_strength
+        has_strength = not has_growth
+    base.verdicts = Verdicts(specific=hybrid["specific"], balanced=hybrid["balanced"],
+                             actionable=hybrid["actionable"], behavior_focused=behavior)
+    out = _finish(base, lang, has_strength, has_growth, rating)
+    out.scores = _agreeing_scores(out.scores, out.verdicts)
+    return out
+
+
+def _finish(base: Analysis, lang: str, has_strength: bool, has_growth: bool,
+            rating: int | None) -> Analysis:
+    """``base`` (verdicts decided, span findings found) with its draft-level findings and
+    scores added."""
+    v = base.verdicts
+    findings = [*base.findings, *_document_findings(
+        lang, base.clauses, v.specific, has_strength, has_growth, v.actionable, rating)]
     findings.sort(key=lambda f: (f.start is None, f.start or 0, f.kind))
-    return Analysis(text, language, sentences, clauses, verdicts, scores, findings, ignored)
+    return Analysis(base.text, base.language, base.sentences, base.clauses, v,
+                    _scores(base.clauses, v), findings, base.ignored_spans)
+
+
+# Where the rules' scores cross from "no" to "yes" for each verdict (see ``_scores``).
+_SCORE_BANDS = {"specificity": ("specific", 55, 45), "balance": ("balanced", 70, 25),
+                "actionability": ("actionable", 55, 20)}
+
+
+def _agreeing_scores(scores: Scores, verdicts: Verdicts) -> Scores:
+    """Scores moved just across their band when the hybrid verdict overrode the rules'."""
+    out = scores.model_dump()
+    for name, (label, yes, no) in _SCORE_BANDS.items():
+        out[name] = max(out[name], yes) if getattr(verdicts, label) else min(out[name], no)
+    return Scores(**out)
 
 
 def _span(kind: str, start: int, end: int, text: str, message: str, suggestion: str,
@@ -519,7 +561,7 @@ def _scores(clauses: list[Clause], verdicts: Verdicts) -> Scores:
     n_strength = sum(c.strength for c in clauses)
     n_growth = sum(c.growth_named for c in clauses)
     if verdicts.balanced:
-        balance = 70 + round(30 * min(n_strength, n_growth) / max(n_strength, n_growth))
+        balance = 70 + round(30 * min(n_strength, n_growth) / max(n_strength, n_growth, 1))
     elif n_strength or n_growth or any(c.growth for c in clauses):
         balance = 25 if any(c.growth for c in clauses) and n_strength else 15
     else:
