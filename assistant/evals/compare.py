@@ -145,9 +145,10 @@ def _fmt(v: float | None, signed: bool = False) -> str:
 def print_comparison(out: Console, cmp: Comparison, *, max_cases: int = 50) -> None:
     """Rich tables: changed metrics first, then the flipped cases."""
     out.print(f"A: {cmp.a.get('started_at')} model={cmp.a.get('model')} "
-              f"code={cmp.a.get('code_version')}\n"
+              f"code={cmp.a.get('code_version')} verdicts={cmp.a.get('verdicts', 'rules')}\n"
               f"B: {cmp.b.get('started_at')} model={cmp.b.get('model')} "
-              f"code={cmp.b.get('code_version')}", highlight=False)
+              f"code={cmp.b.get('code_version')} verdicts={cmp.b.get('verdicts', 'rules')}",
+              highlight=False)
     for name in cmp.dataset_changes:
         out.print(f"[yellow]dataset changed between runs:[/] {name}", highlight=False)
     table = Table(title="metric deltas (B - A)")

@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from ..config import REPO_ROOT
+from ..config import REPO_ROOT, get_settings
 from . import suites as registry
 from . import thresholds as th
 from .base import RunContext, SuiteResult, dumps
@@ -48,6 +48,8 @@ class RunSummary:
     wall_s: float
     code_version: str
     checks: list[th.Check] = field(default_factory=list)
+    verdicts: str = "rules"
+    """``COACH_VERDICTS`` of the run: the analyzer's rules alone, or the hybrid."""
     thresholds_file: str | None = None
 
     @property
@@ -66,6 +68,7 @@ class RunSummary:
             "schema": SUMMARY_SCHEMA,
             "model": self.model,
             "code_version": self.code_version,
+            "verdicts": self.verdicts,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "wall_s": round(self.wall_s, 3),
@@ -153,6 +156,7 @@ def run(
         finished_at=finished.isoformat(),
         wall_s=wall,
         code_version=code_version(),
+        verdicts=get_settings().verdicts,  # what analyze() reads
         checks=th.check({n: r.metrics for n, r in results.items()}, bounds),
         thresholds_file=None if thresholds_path is None else _display(thresholds_path),
     )
