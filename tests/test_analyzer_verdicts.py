@@ -167,7 +167,8 @@ def test_rating_mismatch() -> None:
 def test_language_detection() -> None:
     assert analyze("Great job.").language == "en"
     assert analyze("做得很好。").language == "zh"
-    assert analyze("这个quarter的delivery整体不错, but stakeholder communication needs work.").language == "mixed"
+    mixed = "这个quarter的delivery整体不错, but stakeholder communication needs work."
+    assert analyze(mixed).language == "mixed"
 
 
 def test_deterministic() -> None:

@@ -494,7 +494,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Drop findings whose span lies inside another finding of the same kind."""
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda x: (x.start or 0, -((x.end or 0) - (x.start or 0)))):
-        if any(k.kind == f.kind and (k.start or 0) <= (f.start or 0) and (f.end or 0) <= (k.end or 0)
+        if any(k.kind == f.kind
+               and (k.start or 0) <= (f.start or 0) and (f.end or 0) <= (k.end or 0)
                for k in kept):
             continue
         kept.append(f)
@@ -542,9 +543,9 @@ def _document_findings(lang: str, clauses: list[Clause], specific: bool, has_str
     if rating is not None:
         n_pos = sum(c.strength for c in clauses)
         n_neg = sum(c.growth for c in clauses)
-        if (rating >= 4 and n_neg > n_pos and n_neg >= 2) or (rating >= 4 and n_pos == 0 and n_neg >= 1):
+        if rating >= 4 and ((n_neg > n_pos and n_neg >= 2) or (n_pos == 0 and n_neg >= 1)):
             add("rating_mismatch", "rating_mismatch_high", rating=rating)
-        elif (rating <= 2 and n_pos > 0 and n_neg == 0) or (rating <= 2 and n_pos >= 2 * max(n_neg, 1) + 1):
+        elif rating <= 2 and ((n_pos > 0 and n_neg == 0) or n_pos >= 2 * max(n_neg, 1) + 1):
             add("rating_mismatch", "rating_mismatch_low", rating=rating)
     return out
 
