@@ -395,3 +395,27 @@ def test_a_critique_sentence_that_only_echoes_a_guidance_title_is_dropped() -> N
     assert kept == "Add one specific example with numbers from the launch [1]."
     zh, _ = clean_critique("反馈具体。请补充一个具体例子[2]。", "整体不错。", "", 2, titles)
     assert zh == "请补充一个具体例子[2]。"
+
+
+def test_replies_end_where_the_task_format_ends(make_coach) -> None:  # type: ignore[no-untyped-def]
+    """The critique call stops at an ACTION line beyond the candidates and the rewrite at a
+    paragraph about itself, so the model spends no time on text the nodes would drop."""
+    coach, _ = make_coach([])
+    n = len(coach.critique(DRAFT, no_llm=True).development_actions)
+    extra = f"\nACTION {n + 1}: Something nobody asked for"
+    chatty = GOOD_REWRITE + "\n\nThis feedback is clear and specific."
+    coach, model = make_coach([critique_reply() + extra, chatty])
+    r = coach.critique(DRAFT)
+    critique_call, rewrite_call = model.calls
+    assert f"\nACTION {n + 1}" in critique_call.stop and "\n\nThis feedback" in rewrite_call.stop
+    assert all(len(c.stop) <= 4 for c in model.calls)
+    assert "nobody asked" not in " ".join(a.title for a in r.development_actions)
+    assert r.rewrite == GOOD_REWRITE
+
+
+def test_scripted_model_ends_a_reply_at_its_first_stop_string() -> None:
+    from assistant.llm.fake import ScriptedModel
+
+    model = ScriptedModel(["one\nACTION 2: two\nACTION 3: three", "a b\n\nNote: c"])
+    assert model.generate(system="s", user="u", stop=["\nACTION 3", "\nACTION 2"]).text == "one"
+    assert "".join(model.stream(system="s", user="u", stop=["\n\nNote"])) == "a b"

@@ -304,6 +304,22 @@ def test_embedded_generates_and_reports_usage(embedded: Any) -> None:
     assert req["messages"][1] == {"role": "user", "content": "u"}
 
 
+def test_stop_strings_reach_litellm(tmp_path: Path, mocked: MockedLiteLLM) -> None:
+    """A node's stop strings go to LiteLLM, at most OpenAI's 4."""
+    mocked.queue("a", "b")
+    gateway = LiteLLMGateway(hosted(tmp_path))
+    gateway.generate(system="s", user="u", stop=["\nACTION 3", "\nCRITIQUE"])
+    list(gateway.stream(system="s", user="u", stop=["1", "2", "3", "4", "5"]))
+    assert mocked.calls[0]["stop"] == ["\nACTION 3", "\nCRITIQUE"]
+    assert mocked.calls[1]["stop"] == ["1", "2", "3", "4"]
+
+
+def test_embedded_passes_stop_strings_to_llama_cpp(embedded: Any) -> None:
+    gateway, fake = embedded(["Hi"])
+    gateway.generate(system="s", user="u", stop=["\n\nNote"])
+    assert fake.requests[0]["stop"] == ["\n\nNote"]
+
+
 def test_embedded_translates_json_schema_for_llama_cpp(embedded: Any) -> None:
     gateway, fake = embedded([GOOD])
     gen = gateway.generate(system="s", user="u", output=Verdict)

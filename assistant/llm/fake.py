@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, overload
@@ -46,6 +46,7 @@ class ModelCall:
     max_tokens: int
     temperature: float | None
     stream: bool
+    stop: tuple[str, ...] = ()
 
 
 class ScriptedModel:
@@ -102,6 +103,7 @@ class ScriptedModel:
         output: None = None,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[BaseModel]: ...
 
     @overload
@@ -113,6 +115,7 @@ class ScriptedModel:
         output: type[T],
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[T]: ...
 
     def generate(
@@ -123,10 +126,12 @@ class ScriptedModel:
         output: type[T] | None = None,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[Any]:
-        call = ModelCall(system, user, output, max_tokens, temperature, stream=False)
+        call = ModelCall(system, user, output, max_tokens, temperature, stream=False,
+                         stop=tuple(stop or ()))
         reply = self._next(call)
-        text = _as_text(reply)
+        text = _stopped(_as_text(reply), stop)
         parsed: BaseModel | None = None
         if output is not None:
             try:
@@ -152,15 +157,23 @@ class ScriptedModel:
         user: str,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Iterator[str]:
-        call = ModelCall(system, user, None, max_tokens, temperature, stream=True)
-        text = _as_text(self._next(call))
+        call = ModelCall(system, user, None, max_tokens, temperature, stream=True,
+                         stop=tuple(stop or ()))
+        text = _stopped(_as_text(self._next(call)), stop)
         # Word-sized deltas, whitespace kept, so joined deltas equal the reply.
         start = 0
         for i in range(1, len(text) + 1):
             if i == len(text) or (text[i] == " " and text[i - 1] != " "):
                 yield text[start:i]
                 start = i
+
+
+def _stopped(text: str, stop: Sequence[str] | None) -> str:
+    """The reply up to the first stop string, as a real backend ends it."""
+    cuts = [i for i in (text.find(s) for s in stop or ()) if i != -1]
+    return text[:min(cuts)] if cuts else text
 
 
 def _words(text: str) -> int:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload, runtime_checkable
 
@@ -80,6 +80,7 @@ class ModelGateway(Protocol):
         output: None = None,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[BaseModel]: ...
 
     @overload
@@ -91,6 +92,7 @@ class ModelGateway(Protocol):
         output: type[T],
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[T]: ...
 
     def stream(
@@ -100,6 +102,7 @@ class ModelGateway(Protocol):
         user: str,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Iterator[str]: ...
 
 
@@ -247,6 +250,7 @@ class LiteLLMGateway:
         temperature: float | None,
         stream: bool = False,
         response_format: dict[str, Any] | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Any:
         s = self._settings
         kwargs: dict[str, Any] = {
@@ -263,6 +267,8 @@ class LiteLLMGateway:
         }
         if response_format is not None:
             kwargs["response_format"] = response_format
+        if stop:
+            kwargs["stop"] = list(stop)[:4]
         if s.api_base:
             kwargs["api_base"] = s.api_base
         if s.api_key:
@@ -317,6 +323,7 @@ class LiteLLMGateway:
         output: None = None,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[BaseModel]: ...
 
     @overload
@@ -328,6 +335,7 @@ class LiteLLMGateway:
         output: type[T],
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[T]: ...
 
     def generate(
@@ -338,6 +346,7 @@ class LiteLLMGateway:
         output: type[T] | None = None,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Generation[Any]:
         """Ask the model once (twice when a structured reply needs repair).
 
@@ -347,6 +356,8 @@ class LiteLLMGateway:
             output: Pydantic model the reply must validate against, or ``None`` for text.
             max_tokens: Completion token limit per call.
             temperature: Overrides ``Settings.temperature``.
+            stop: Up to 4 strings that end the reply where it would go on past its
+                format (OpenAI's limit); the reply excludes them.
 
         Raises:
             ModelUnavailable: the model cannot be loaded or reached.
@@ -367,6 +378,7 @@ class LiteLLMGateway:
                     max_tokens=max_tokens,
                     temperature=temperature,
                     response_format=response_format,
+                    stop=stop,
                 )
             except ModelError as exc:
                 if not (native and not self._embedded and attempt == 0 and _rejects_schema(exc)):
@@ -380,6 +392,7 @@ class LiteLLMGateway:
                     max_tokens=max_tokens,
                     temperature=temperature,
                     response_format=response_format,
+                    stop=stop,
                 )
             raw = response.choices[0].message.content or ""
             finish_reason = response.choices[0].finish_reason
@@ -441,8 +454,9 @@ class LiteLLMGateway:
         user: str,
         max_tokens: int = 512,
         temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Iterator[str]:
-        """Yield the reply's text as it is generated.
+        """Yield the reply's text as it is generated (``stop`` as in ``generate``).
 
         With redaction on, text from a ``⟦`` is held back until its placeholder closes, so
         placeholders split across deltas are restored too.
@@ -452,7 +466,8 @@ class LiteLLMGateway:
         """
         system, user, mapping = self._redact(system, user)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        chunks = self._call(messages, max_tokens=max_tokens, temperature=temperature, stream=True)
+        chunks = self._call(messages, max_tokens=max_tokens, temperature=temperature, stream=True,
+                            stop=stop)
         pending = ""
         try:
             for chunk in chunks:

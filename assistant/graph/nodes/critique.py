@@ -58,6 +58,7 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
             user=user,
             max_tokens=160,
             visible=visible_critique,
+            stop=reply_stops(len(state.candidates)),
         )
     except ModelError as exc:
         return failure("critique", exc)
@@ -78,6 +79,12 @@ def critique(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
         "calls": [record],
         "notes": [f"critique: dropped sentence: {d}" for d in dropped],
     }
+
+
+def reply_stops(n_actions: int) -> list[str]:
+    """Where a critique reply is complete: one ACTION line too many, or a second CRITIQUE
+    (the small model otherwise goes on with actions nobody asked for)."""
+    return [f"\nACTION {n_actions + 1}", "\nCRITIQUE"]
 
 
 def parse_reply(text: str, candidate_ids: list[str]) -> CritiqueOutput | None:
