@@ -20,7 +20,7 @@ from assistant.analyzer import analyze  # noqa: E402
 LABELS = ("specific", "balanced", "actionable", "behavior_focused", "biased")
 DEFAULT = ["critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl", "critique_dev4.jsonl",
            "critique_dev5.jsonl", "critique_dev6.jsonl", "critique_dev7.jsonl",
-           "critique_dev8.jsonl", "critique_dev9.jsonl"]
+           "critique_dev8.jsonl", "critique_dev9.jsonl", "critique_dev10.jsonl"]
 
 
 def main() -> None:

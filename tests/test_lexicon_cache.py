@@ -30,7 +30,8 @@ def _drafts() -> list[str]:
     texts = []
     for name in ("critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl",
                  "critique_dev4.jsonl", "critique_dev5.jsonl", "critique_dev6.jsonl",
-                 "critique_dev7.jsonl", "critique_dev8.jsonl", "critique_dev9.jsonl"):
+                 "critique_dev7.jsonl", "critique_dev8.jsonl", "critique_dev9.jsonl",
+                 "critique_dev10.jsonl"):
         for line in (ROOT / "evals/datasets" / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 texts.append(json.loads(line)["text"])

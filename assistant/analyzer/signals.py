@@ -14,10 +14,10 @@ from .lexicon import CueSet, Hit
 
 _CLAUSE_SPLIT = re.compile(
     # Informal Chinese uses a space for a comma: "现场加了86个微信 不过样品还没跟进".
-    r"(?<=[\u4e00-\u9fff\w])\s+(?=(?:不过|但是|可是|就是))"
+    r"(?<=[\u4e00-\u9fff\w\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=(?:不过|但是|可是|就是))"
     r"|(?:,|;|—|–|:)?\s+(?=\b(?:but|however|although|though|whereas|yet|while|that said|"
     r"on the other hand|except)\b)"
-    r"|(?<=[，,；;：:])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
+    r"|(?<=[，,；;：:～~])\s*(?=(?:但是|但|不过|可是|然而|只是|同时|另外|此外|而且|并且|就是|唯一|美中不足|"
     r"虽然|虽说|尽管))"
     r"|(?:,\s+|;\s*)(?=(?:and |so |which )?(?:please|next|going forward|moving forward|by |"
     r"i'd|i would|we'll|i'll|let's|try|consider)\b)"
@@ -97,7 +97,7 @@ _ZH_DONE_FINAL = re.compile(
     r"(?:[。！，,；]|$)")
 # Intent in Chinese: a request, a wish, a deadline ahead ("请", "下次", "以后", "争取").
 _ZH_INTENT = re.compile(
-    r"(?<!申)(?<!邀)(?<!聘)(?<!宴)(?<!报)请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、]|$)|"
+    r"(?<!申)(?<!邀)(?<!聘)(?<!宴)(?<!报)请|建议|希望|(?<![的按照合到足出项种些装式量质格户方殊本新高严])要求(?![了，,。；、的]|$)|"
     r"需要|(?<!主)(?<!重)(?<!需)(?<!只)要(?!求)|应该|应当|务必|必须|下(次|周|个|月|季|一|半年|学期|学年)|本(周|月)内|限期|"
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
@@ -118,6 +118,13 @@ _NOT_A_GAP = re.compile(
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
     r"near[- ]miss(es)?|escalations?|outages?|emergenc(y|ies))\b"
     # The object first: "one near-miss (wrong strength) caught at the final check".
+    # Found what someone else had missed: "found the clause the target's counsel had missed".
+    r"|\b(found|caught|spotted|noticed|picked up|flagged)\b[^.!?]{0,80}?\b(that|which|who)? ?"
+    r"(the |his |her |their |our )?[\w\x27’]+( [\w\x27’]+)? (had |have |has )?(missed|overlooked)\b"
+    # A failure the employee recovered: "when the overnight batch failed he restored it".
+    r"|\b(failed|crashed|went down|broke|fell over|collapsed|corrupted)\b[^.!?]{0,60}?"
+    r"\b(he|she|they|you|[A-Z][a-z]+) (\w+ )?(restored|recovered|fixed|rescued|rebuilt|rolled (it )?back|"
+    r"brought (it|them) back|got (it|them) (back|running|working))\b"
     r"|\b(near[- ]miss(es)?|errors?|mistakes?|defects?|discrepanc(y|ies))\b[^.!?]{0,40}?"
     r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
     r"regulator|patient|inspector|external|audit))"
@@ -146,7 +153,7 @@ _NOT_A_GAP = re.compile(
     # The go-to person: "everyone goes to him with their LIMS problems".
     r"|\b(go|goes|went|come|comes|came|turn|turns|turned) to (him|her|them) (first )?(with|for) "
     r"(their|his|her|any|all|the) (\w+ )?(problems?|questions?|issues?|bugs?)\b"
-    r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进"
+    r"|没有(什么)?(需要|要)?(改进|提高)的|无(需|须)改进|常见问题"
     r"|\b(short-?staffed|under-?staffed|short-?handed|a person down|two people down)\b"
     # Someone else away: "covered the Bristol branch when Ruth was off".
     r"|\b(when|while|whilst|as) (\S+ ){1,2}(was|were|is|are) (off|away|out|on leave|sick|absent)\b"
@@ -171,6 +178,10 @@ _KEEP_GOING = re.compile(
     r"|(try|work|push|do|perform|be|get|step|tone|buck|pull|shape|up)\b\s*"
     r"(harder|better|more|less|a bit more|it up|up|it down|your|his|her|their)\b",
     re.IGNORECASE | re.ASCII)
+_THE_REST = re.compile(
+    r"其他|其它|其余|别的|除此之外|除此以外|别的方面|总体|整体|\b(otherwise|other than that|apart from that|"
+    r"besides that|aside from that|beyond that|the rest|everything else|overall)\b", re.IGNORECASE)
+"""An evaluation of everything else ("其他都挺好的", "otherwise great")."""
 JUXTAPOSED = re.compile(r"[，,;；、]|\s[-–—]\s")
 """Separators between two evaluations set side by side in one clause."""
 _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be advised|refer to)\b",
@@ -178,7 +189,11 @@ _FORMULA = re.compile(r"\b(please|kindly|pls|plz)\s+(note|find|see|be aware|be a
 # Work taken away from the employee is the manager's decision, not a step for them.
 _TAKEN_AWAY = re.compile(
     r"\b(give|hand|assign|move|pass|reassign)\s+(it|this|that|them|the \w+( \w+)?)\s+to\s+"
-    r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+on\b"
+    r"(someone|somebody|another|other|a younger|a more)\b|\b(keep|leave)\s+(him|her|them)\s+(on|in|at)\b"
+    # The manager's own decision or its review: "I'd hold her at current level", "Re-evaluate
+    # next cycle".
+    r"|\b(hold|keep) (him|her|them) at (the |his |her |their )?(current|same|present) (level|grade|band)\b"
+    r"|^\s*(re-?evaluate|reassess|revisit|re-?review)\b(?! (your|his|her|their) (own|notes|work|code|draft))"
     # Talk about the review itself: "我说一下我的想法", "Talk to me if you want details".
     r"|我(先)?(说|讲|谈)(一下|几句|说)|跟你(说说|聊聊|讲讲|说几句)|我的想法|"
     r"\b(talk to|come to|ask|ping) me if you (want|need|have)( any| more)? "
@@ -350,7 +365,10 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         growth, positive = None, positive or Hit(mark.start(1), mark.end(1), mark.group(1))
     # Growth vs strength. "never missed a deadline" is praise, not a growth area.
     if growth and neg_event and neg_event.start <= growth.start <= neg_event.end:
-        growth = None
+        # "专业能力没问题，团队协作还需加强": the slip denied is praise; a gap may still follow.
+        later = cues.search("growth", t[neg_event.end:])
+        growth = (Hit(neg_event.end + later.start, neg_event.end + later.end, later.text)
+                  if later else None)
         positive = positive or neg_event
     reference = against_reference(t)
     if reference is not None:
@@ -383,8 +401,15 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
         juxtaposed = (positive.end <= growth.start
                       and bool(JUXTAPOSED.search(t, positive.end, growth.start))
                       and not any(h.start >= positive.end for h in clause.exhortation))
+        # The other order when the praise covers the rest: "时间管理一般，其他都挺好的", "a bit
+        # slow on tickets, otherwise great". (Praise after a difficulty of the situation, "测试
+        # 环境不稳定，小周还是...上线了，辛苦", is not a second evaluation.)
+        praise_after = (growth.end <= positive.start
+                        and bool(JUXTAPOSED.search(t, growth.end, positive.start))
+                        and _THE_REST.search(t, growth.end, positive.end) is not None
+                        and cues.search("growth", t[positive.start:]) is None)
         clause.strength = False if negated_positive else (
-            juxtaposed or positive.start < growth.start - 25)
+            juxtaposed or praise_after or positive.start < growth.start - 25)
     elif growth:
         clause.growth = True
     elif positive:
@@ -476,7 +501,8 @@ def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
             done = cues.hits("done_verbs", c.text)
             if planned and not done and not _past_marker(c.text, done):
                 continue
-            if _ADVERSE.search(c.text) and not _NEG_EVENT.search(c.text):
+            if (_ADVERSE.search(c.text) and not _NEG_EVENT.search(c.text)
+                    and not _NOT_A_GAP.search(c.text)):
                 # A concrete bad outcome, an omission or a required minimum ("caused £640
                 # of stock to be written off", "超过一周未更新", "不低于 99.5%") is no praise.
                 continue
@@ -595,6 +621,8 @@ _ZH_TIME_SLOT = re.compile(
     r"以内|内完成|起|下(周|月|次|季度)|本周|开始|当天|当日|以后遇到|下次遇到"
     r"|(上午|中午|下午|晚上|今天|明天|后天|今晚|明早|周[一二三四五六日]|月底|号|日)(之)?前"
     r"|下(学期|学年)|本(周|月)内|限期|[一两三四五六七八九十\d]+\s?(天|周|个月|个工作日)内"
+    # Year and term ends, the end of an event: "年底前学完数据透视表", "sprint 结束前把文档补上".
+    r"|(年底|年前|季度末|学期末|年中|结束|截止|上线|发版|交付|开会|出发|放假)(之)?前"
 )
 
 
@@ -767,7 +795,7 @@ _EMBEDDED_FUTURE = re.compile(
     r"\b(which|what|whatever|whichever|whether|how many|how much)\s+(\w+\s+){0,2}"
     r"(you|he|she|they)([\x27’]ll| will)\s+\w+", re.IGNORECASE | re.ASCII)
 _QUOTED_SPEECH = re.compile(
-    r"(说|用|回|回复|讲|写|问|答)了?(一)?(句)?\s?[“\"「][^”\"」]{1,30}[”\"」]"
+    r"(说|用|回|回复|讲|写|问|答)了?(一)?(句)?\s?[“\"「‘\x27][^”\"」’\x27]{1,30}[”\"」’\x27]"
     r"|\b(said|told|wrote|replied|answered|asked|emailed|messaged)\b[^.!?]{0,25}[\"“][^\"”]{2,60}[\"”]",
     re.IGNORECASE)
 _HABIT = re.compile(
@@ -797,7 +825,9 @@ def _is_date(text: str, hit: Hit) -> bool:
 
 
 _MONTH = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|\d{1,2}\s?月", re.ASCII)
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|\d{1,2}\s?月"
+    # A named recent period: "上个月盘点零差错", "no errors last quarter".
+    r"|上(个)?(月|季度|周|星期)|\blast (month|quarter|week)\b", re.ASCII)
 _IRREGULAR_PAST = re.compile(
     r"\b(got|took|made|ran|won|brought|built|wrote|led|sold|grew|gave|found|held|spent|sent|"
     r"began|became|rewrote|rebuilt|taught|drove|went)\b", re.IGNORECASE | re.ASCII)
