@@ -415,6 +415,20 @@ def key_facts(draft: str, *, limit: int = 10) -> list[str]:
     return out[:limit]
 
 
+def as_written(missing: tuple[str, ...] | list[str], draft: str) -> list[str]:
+    """The draft's facts, as the draft writes them, that hold any of ``missing`` (the
+    normalised forms ``retention`` reports): "Sept 14" rather than "14, september", so a
+    retry prompt names what to keep in words the model can find in the draft."""
+    left = set(missing)
+    out: list[str] = []
+    for fact in key_facts(draft, limit=50):
+        held = (numbers(fact) | _words_lower(fact) | {fact.lower()}) & left
+        if held:
+            out.append(fact)
+            left -= held
+    return out + sorted(left)
+
+
 # -- claims a rewrite makes about the past ------------------------------------------------
 
 _CLAIM_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")

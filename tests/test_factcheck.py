@@ -197,3 +197,13 @@ def test_no_outline_slot_reads_as_a_bracketed_claim() -> None:
 def test_a_digit_for_the_drafts_number_word_is_no_fabrication(rewrite: str, draft: str) -> None:
     # "一"/"one" are skipped as facts of their own, but they still support the digit
     assert factcheck.check(rewrite, draft).ok
+
+
+def test_dropped_facts_are_named_as_the_draft_writes_them() -> None:
+    """A retry prompt names "Sept 14" and "0.8%", not "14, september" and "0.8"."""
+    draft = ("Priya moved 1.2M customer records on Sept 14 and cut the H1 backlog. "
+             "小王在9月20日上线，差错率从0.8%降到0.1%。")
+    kept = factcheck.retention("Priya moved records. 小王上线了。", draft)
+    named = factcheck.as_written(kept.missing_facts, draft)
+    assert {"1.2M", "Sept 14", "9月20日", "0.8%", "0.1%"} <= set(named)
+    assert "september" not in named and "0.8" not in named

@@ -209,7 +209,8 @@ def violations(rewrite: str, draft: str, *,
     kept = factcheck.retention(rewrite, draft, replaceable=replaceable or [])
     if kept.missing_facts:
         problems.append(
-            "it drops facts of the draft (" + ", ".join(kept.missing_facts) + "); keep them"
+            "it drops facts of the draft ("
+            + ", ".join(factcheck.as_written(kept.missing_facts, draft)) + "); keep them"
         )
     if kept.content_kept < MIN_CONTENT_KEPT:
         problems.append("it drops most of the draft; keep its sentences and improve them")
