@@ -16,11 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.analyzer import analyze  # noqa: E402
+from assistant.evals.suites.critique import DEFAULT_GROUPS  # noqa: E402
 
 LABELS = ("specific", "balanced", "actionable", "behavior_focused", "biased")
-DEFAULT = ["critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl", "critique_dev4.jsonl",
-           "critique_dev5.jsonl", "critique_dev6.jsonl", "critique_dev7.jsonl",
-           "critique_dev8.jsonl", "critique_dev9.jsonl", "critique_dev10.jsonl"]
 
 
 def main() -> None:
@@ -29,7 +27,7 @@ def main() -> None:
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--label", action="append")
     args = ap.parse_args()
-    files = args.files or [str(ROOT / "evals/datasets" / f) for f in DEFAULT]
+    files = args.files or [str(p) for p in DEFAULT_GROUPS["dev"]]
     for f in files:
         if "holdout" in f:
             sys.exit("the held-out set is blind")

@@ -11,8 +11,7 @@ import pytest
 from assistant.analyzer import analyze
 from assistant.analyzer import lexicon as lx
 from assistant.config import get_settings
-
-ROOT = Path(__file__).resolve().parents[1]
+from assistant.evals.suites.critique import DEFAULT_GROUPS
 
 
 @pytest.fixture
@@ -28,11 +27,8 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 def _drafts() -> list[str]:
     texts = []
-    for name in ("critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl",
-                 "critique_dev4.jsonl", "critique_dev5.jsonl", "critique_dev6.jsonl",
-                 "critique_dev7.jsonl", "critique_dev8.jsonl", "critique_dev9.jsonl",
-                 "critique_dev10.jsonl"):
-        for line in (ROOT / "evals/datasets" / name).read_text(encoding="utf-8").splitlines():
+    for path in DEFAULT_GROUPS["dev"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 texts.append(json.loads(line)["text"])
     return texts

@@ -26,6 +26,7 @@ from assistant.analyzer.lexicon import (
     expand_trait_classes,
     load_lexicons,
 )
+from assistant.evals.suites.critique import DEFAULT_GROUPS
 
 DATASETS = Path(__file__).parent.parent / "evals" / "datasets"
 
@@ -115,11 +116,8 @@ def _dev_texts() -> list[str]:
     """Every development draft, each sentence, and each comma-separated piece (clauses
     start mid-sentence, where the keyed scan's ``^`` handling matters)."""
     texts: list[str] = []
-    for name in ("critique.jsonl", "critique_dev2.jsonl", "critique_dev3.jsonl",
-                 "critique_dev4.jsonl", "critique_dev5.jsonl", "critique_dev6.jsonl",
-                 "critique_dev7.jsonl", "critique_dev8.jsonl", "critique_dev9.jsonl",
-                 "critique_dev10.jsonl"):
-        lines = (DATASETS / name).read_text(encoding="utf-8").splitlines()
+    for path in DEFAULT_GROUPS["dev"]:
+        lines = path.read_text(encoding="utf-8").splitlines()
         texts += [json.loads(line)["text"] for line in lines if line.strip()]
     texts += [part.strip() for t in list(texts) for part in re.split(r"[。！？.!?\n]", t)
               if part.strip()]

@@ -117,7 +117,6 @@ _NOT_A_GAP = re.compile(
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
     r"near[- ]miss(es)?|escalations?|outages?|emergenc(y|ies))\b"
-    # The object first: "one near-miss (wrong strength) caught at the final check".
     # Found what someone else had missed: "found the clause the target's counsel had missed".
     r"|\b(found|caught|spotted|noticed|picked up|flagged)\b[^.!?]{0,80}?\b(that|which|who)? ?"
     r"(the |his |her |their |our )?[\w\x27’]+( [\w\x27’]+)? (had |have |has )?(missed|overlooked)\b"
@@ -125,6 +124,7 @@ _NOT_A_GAP = re.compile(
     r"|\b(failed|crashed|went down|broke|fell over|collapsed|corrupted)\b[^.!?]{0,60}?"
     r"\b(he|she|they|you|[A-Z][a-z]+) (\w+ )?(restored|recovered|fixed|rescued|rebuilt|rolled (it )?back|"
     r"brought (it|them) back|got (it|them) (back|running|working))\b"
+    # The object first: "one near-miss (wrong strength) caught at the final check".
     r"|\b(near[- ]miss(es)?|errors?|mistakes?|defects?|discrepanc(y|ies))\b[^.!?]{0,40}?"
     r"\b(caught|spotted|intercepted|picked up)\b(?! (by|in) (the )?(client|customer|auditor|"
     r"regulator|patient|inspector|external|audit))"

@@ -16,7 +16,7 @@ the manager saw it, if only briefly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,14 +102,16 @@ class CompliantModel:
         self.calls = 0
 
     def generate(self, *, system: str, user: str, output: Any = None, max_tokens: int = 512,
-                 temperature: float | None = None, stop: Any = None) -> Generation[Any]:
+                 temperature: float | None = None,
+                 stop: Sequence[str] | None = None) -> Generation[Any]:
         """The compliant reply as one generation."""
         self.calls += 1
         return Generation(text=self.reply, parsed=None, prompt_tokens=0,
                           completion_tokens=len(self.reply) // 4, model=self.model_name)
 
     def stream(self, *, system: str, user: str, max_tokens: int = 512,
-               temperature: float | None = None, stop: Any = None) -> Iterator[str]:
+               temperature: float | None = None,
+               stop: Sequence[str] | None = None) -> Iterator[str]:
         """The compliant reply in word-sized (or 2-character) deltas."""
         self.calls += 1
         yield from re.findall(r"\s*[A-Za-z0-9'’\-]+|\s*[\u3400-\u9fff]{1,2}|\s*[^\sA-Za-z0-9]",
