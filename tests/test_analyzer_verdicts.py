@@ -171,6 +171,40 @@ def test_language_detection() -> None:
     assert analyze(mixed).language == "mixed"
 
 
+@pytest.mark.parametrize("simplified", [
+    "她做事很不靠谱，经常迟交周报。下个月起每周五下午五点前把周报发给我。",
+    "李经理是出了名的女强人，但大家觉得她太强势。",
+])
+def test_traditional_and_cantonese_drafts_get_the_same_verdicts(simplified: str) -> None:
+    """Hong Kong and Taiwan drafts are read through the same Simplified lexicons."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(simplified)
+    assert traditional != simplified
+    a, b = analyze(simplified), analyze(traditional)
+    assert (a.verdicts, a.biased) == (b.verdicts, b.biased)
+    assert [(f.kind, f.start, f.end) for f in a.findings] == \
+        [(f.kind, f.start, f.end) for f in b.findings]
+    # Findings and clauses quote the draft as written, not the converted text.
+    assert b.text == traditional
+    for f in b.findings:
+        if f.start is not None:
+            assert f.text == traditional[f.start:f.end]
+    assert all(c.text == traditional[c.start:c.end] for c in b.clauses)
+
+
+def test_to_simplified_keeps_positions() -> None:
+    from assistant.analyzer.language import to_simplified
+
+    for text in ["李經理的執行力很強。", "佢唔太想同人 work together，啲 report 成日遲交。",
+                 "Plain English stays as it is.", "關係 維係 聯係"]:
+        out = to_simplified(text)
+        assert len(out) == len(text)
+    assert to_simplified("佢唔係唔想做") == "他不是不想做"  # written Cantonese function words
+    assert to_simplified("關係很好") == "关系很好"  # 係 inside 關係 is not the copula
+    assert to_simplified("Plain English.") == "Plain English."
+
+
 def test_deterministic() -> None:
     draft = "小李今年整体表现不错，但周报经常迟交。Next month, send it by Friday."
     assert analyze(draft).findings == analyze(draft).findings

@@ -12,7 +12,7 @@ import yaml
 
 from ..config import get_settings
 from ..schemas import Finding, Scores, Verdicts
-from .language import Language, Sentence, detect_language, split_sentences
+from .language import Language, Sentence, detect_language, split_sentences, to_simplified
 from .lexicon import Lexicons, load_lexicons
 from .signals import (
     JUXTAPOSED,
@@ -192,6 +192,34 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     Returns:
         The analysis with verdicts, 0-100 scores and findings with character spans.
     """
+    simplified = to_simplified(text)
+    out = _analyze(simplified, rating, lexicons, verdicts)
+    return out if simplified == text else _in_script_of(out, text)
+
+
+def _in_script_of(a: Analysis, text: str) -> Analysis:
+    """``a`` (found on the Simplified form of ``text``) quoting ``text`` as written.
+
+    The conversion keeps every character's position, so each span is cut from the draft;
+    a clause whose text was masked (an embedded instruction blanked out) keeps the mask.
+    """
+    def cut(start: int, end: int, seen: str) -> str:
+        return "".join(o if s == n else s for o, s, n in
+                       zip(text[start:end], seen, a.text[start:end], strict=True))
+
+    for c in a.clauses:
+        if len(c.text) == c.end - c.start:
+            c.text = cut(c.start, c.end, c.text)
+    for f in a.findings:
+        if f.start is not None and f.end is not None:
+            f.text = text[f.start:f.end]
+    sentences = [Sentence(text[s.start:s.end], s.start, s.end, s.language) for s in a.sentences]
+    return Analysis(text, a.language, sentences, a.clauses, a.verdicts, a.scores, a.findings,
+                    a.ignored_spans)
+
+
+def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
+             verdicts: Literal["rules", "hybrid"] | None) -> Analysis:
     lex = lexicons or load_lexicons()
     cues = lex.cues
     language = detect_language(text)
@@ -261,8 +289,10 @@ def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None =
     bias, framing = _bias_findings(text, analysed, lex, lang)
     findings.extend(personality)
     findings.extend(bias)
-    findings.extend(_identity_blame([f for f in bias if (f.start, f.end) not in framing],
-                                    clauses, lang, text, cues))
+    labelled = {(f.start, f.end) for f in personality}
+    findings.extend(f for f in _identity_blame(
+        [f for f in bias if (f.start, f.end) not in framing], clauses, lang, text, cues)
+        if (f.start, f.end) not in labelled)  # "太强势": one label finding, not two
 
     specific = any(c.specific for c in clauses)
     has_strength = any(c.strength for c in clauses)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
+
+import opencc
 
 Language = Literal["en", "zh", "mixed"]
 
@@ -30,6 +33,41 @@ class Sentence:
     start: int
     end: int
     language: Literal["en", "zh"]
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in Simplified Chinese, character for character (spans stay valid).
+
+    The lexicons are written in Simplified Chinese; drafts from Hong Kong and Taiwan are
+    written in Traditional ("女強人", "執行力"). OpenCC converts by phrase; on the rare
+    phrase whose conversion changes length, each character is converted on its own so
+    that every position still lines up with the draft.
+    """
+    if _CJK.search(text) is None:
+        return text
+    text = _CANTONESE_HAI.sub("是", text)
+    out: str = _t2s().convert(text)
+    if len(out) != len(text):
+        chars: list[str] = [_t2s().convert(ch) for ch in text]
+        out = "".join(c if len(c) == 1 else ch for c, ch in zip(chars, text, strict=True))
+    return out.translate(_CANTONESE)
+
+
+# Written Cantonese (Hong Kong drafts: "佢唔太想同人 work together") uses its own function
+# words; the unambiguous ones map one-for-one to their Mandarin equivalents so that the
+# lexicons' "不", "他", "了", "在" patterns apply. 係 is 是 except inside 關係 and the like.
+_CANTONESE = str.maketrans({
+    "嘅": "的", "佢": "他", "唔": "不", "冇": "没", "咗": "了", "喺": "在", "啲": "些",
+    "嚟": "来", "嗰": "那", "𠮶": "那", "哋": "们", "嘢": "事", "睇": "看", "畀": "给",
+    "俾": "给", "搵": "找", "揾": "找", "諗": "想", "谂": "想", "攞": "拿", "咁": "这",
+    "乜": "什",
+})
+_CANTONESE_HAI = re.compile(r"(?<![關关聯联體体干幹派維维連连])係")
 
 
 def detect_language(text: str) -> Language:
