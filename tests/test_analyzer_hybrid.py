@@ -32,7 +32,11 @@ def _cases(group: str) -> list[CritiqueCase]:
 
 def test_neutral_text_removes_gender_but_not_other_words() -> None:
     assert neutral_text("As a mother of two, she told Mr. Lee her plan.") == (
-        "As a parent of two, they told M. Lee their plan.")
+        "As a parent of two, they told M. Sam their plan.")
+    # Names are one name to the encoder; "her" as an object is "them".
+    assert neutral_text("Marco is organised. I'd like her to take over.") == (
+        "Sam is organised. I'd like them to take over.")
+    assert neutral_text("Missed 6 stand-ups in March.") == "Missed 6 stand-ups in March."
     assert neutral_text("He thanked his dad") == "They thanked their parent"
     assert neutral_text("她的妈妈说他很好") == "TA的家长说TA很好"
     assert neutral_text("其他人和他人") == "其他人和他人"

@@ -956,6 +956,50 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         # hard negative: a deadline with a request stays a plan
         ("这次盘点配合得很好，下次请所有台账在3月5日前提交。", {A: True}, False),
     ],
+    # Sixth sitting. A group generalisation applied to the person, an origin or a school
+    # given as the reason, an age given as the reason someone cannot learn, a parent's focus
+    # assumed; hard negatives: markets and customers described as groups, an age with no verdict.
+    "bias_group_origin_school_age_family": [
+        ("Polish staff generally keep to themselves, and Marek is no different.", {}, True),
+        ("Rahul is Tamil, so of course he gets on with the Chennai vendors.", {}, True),
+        ("西班牙员工普遍比较散漫，Lucía 也是，月报总要催。", {}, True),
+        ("她是农村来的，见识少一点，客户那边还得别人带。", {}, True),
+        ("复旦毕业的就是不一样，上手特别快。", {}, True),
+        ("Being an Oxbridge grad, Tom obviously picks up the models quickly.", {}, True),
+        ("At 59 she won't pick up the new booking system, so leave her on the phones.", {}, True),
+        ("王姐已经五十多岁了，新系统就别让她学了。", {}, True),
+        ("Her focus will probably shift to the family after the baby arrives.", {}, True),
+        ("休完产假回来以后心思肯定都在孩子身上，先别给她带项目。", {}, True),
+        # hard negatives
+        ("German customers usually expect the spec sheet before the call; Jonas now sends it "
+         "two days ahead.", {}, False),
+        ("东南亚市场的客户普遍对价格更敏感，她据此调整了报价模板，成交率提高了 8%。", {}, False),
+        ("At 9am every Monday she runs the stand-up.", {}, False),
+    ],
+    # Sixth sitting. Areas named by frame, wish or hedge ("Where he's less strong is ...",
+    # "the gap", "I do wish", "如果 ... 就更好了", "有个小点"); plain verdicts as strengths.
+    "areas_by_frame_and_plain_verdicts": [
+        ("A decent year for Noor. Where she's less strong is estimating.", {B: True}, False),
+        ("Great work on the payroll cutover. I also think negotiation is the gap.",
+         {B: True}, False),
+        ("Ravi's been doing well with the new hires. I do wish the rota came out earlier.",
+         {B: True}, False),
+        ("这个季度整体 OK 的。如果周报能早点发就更好了。", {B: True}, False),
+        ("表达很清晰。有个小点：附件命名不统一。", {B: True}, False),
+        # hard negatives: a vague hint is not an area; no strength
+        ("整体不错，有几个地方我们之后再聊。", {B: False}, False),
+        ("I do wish you well in the new role.", {B: False}, False),
+    ],
+    # Sixth sitting. Steps said with a meeting as the time bound, by who will do it, or by
+    # common short verbs ("明天早会前补学", "由你来主持", "背熟", "he hands ... over to").
+    "steps_by_meeting_owner_and_short_verbs": [
+        ("周报的格式总是不对。下周例会前把模板背熟，由我抽查。", {A: True}, False),
+        ("每周四的评审会由你来主持，会后 24 小时内出纪要。", {A: True}, False),
+        ("From Monday he hands the till over to Priya before each break.", {A: True}, False),
+        # hard negatives: exhortations with a time word; a decision about the person
+        ("下个月继续努力，争取更好。", {A: False}, False),
+        ("明年让他慢慢退到二线。", {A: False}, None),
+    ],
 }
 
 

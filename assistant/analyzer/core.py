@@ -62,12 +62,17 @@ _HEADING_TRIM = re.compile(r"^[\s\-•*#\d.)]*|[\s:：\-—]*$")
 _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^[\s\-•*]*(keep|keep doing|continue|continue doing|more of|what went well|went well|"
-        r"继续|继续做|保持|继续保持|做得好的?)\s*[:：]\s*\S", re.I)),
+        r"(key |main )?strengths?|highlights?|achievements?|wins|"
+        r"继续|继续做|保持|继续保持|做得好的?|优点|优势|亮点|长处)\s*[:：]\s*\S", re.I)),
     # "Even better if: the variance notes were in the narrative": a concrete change asked for.
     ("change", re.compile(r"^[\s\-•*]*(even better if|ebi)\s*[:：]\s*\S", re.I)),
     ("growth", re.compile(
         r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|delta|"
-        r"停止|停止做|改进|待改进|需改进|不足)\s*[:：]\s*\S", re.I)),
+        r"development( areas?| points?| needs?)?|"
+        r"areas? (for|of|to) (growth|development|improvement)|"
+        r"(main |key )?gaps?|weakness(es)?|concerns?|watch[- ]outs?|"
+        r"停止|停止做|改进|待改进|需改进|待改善|需改善|待提升|需提升|待加强|改进点|改进方向|"
+        r"不足|不足之处|短板)\s*[:：]\s*\S", re.I)),
     ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|开始做|尝试)\s*[:：]\s*\S", re.I)),
     # Plan fields of a PIP or an objectives form: what is expected, not what was done.
     ("plan", re.compile(

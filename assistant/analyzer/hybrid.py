@@ -39,7 +39,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .core import Analysis
 
-RECIPE = "rules-v1+usem3-text-max-mean/neutral-v2"
+RECIPE = "rules-v1+usem3-text-max-mean/neutral-v3"
 """Names the feature recipe; weights trained on another recipe are refused."""
 
 WEIGHTS_PATH = Path(__file__).with_name("hybrid_weights.npz")
@@ -78,12 +78,50 @@ class HybridUnavailable(RuntimeError):
     """The weights are missing or were trained on another feature recipe."""
 
 
+def _person_names(text: str) -> list[str]:
+    """Capitalised Latin words of ``text`` that look like names (not months, weekdays or
+    ordinary words opening a sentence), as the fact check finds them."""
+    from ..factcheck import _known_words, proper_nouns
+
+    found = proper_nouns(text)
+    out = []
+    for w in found:
+        opens_sentence = w.startswith("?")
+        w = w.removeprefix("?")
+        if not (w.isascii() and w.isalpha() and len(w) >= 3) or w in _MONTHS_AND_DAYS:
+            continue
+        if opens_sentence and w in _known_words():
+            continue  # "Missed 6 stand-ups": an ordinary word opening a sentence
+        out.append(w)
+    return sorted(out, key=len, reverse=True)
+
+
+_MONTHS_AND_DAYS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday mon tue tues wed thu thur thurs fri sat sun".split())
+
+
+# "her" as an object: followed by a preposition, a conjunction, an article or punctuation.
+_HER_OBJECT = re.compile(
+    r"\s*($|[.,;:!?)\]—–-]|(to|and|or|but|for|with|on|in|at|about|up|out|off|back|as|over|"
+    r"through|into|from|by|that|the|a|an|this|when|if|so|know|again|too|more|less)\b)",
+    re.IGNORECASE)
+
+
 def neutral_text(text: str) -> str:
-    """``text`` with gendered pronouns and titles made neutral, for the embedding only."""
+    """``text`` with gendered pronouns and titles made neutral and Latin-script names
+    replaced by one name, for the embedding only (a name must not move a verdict)."""
     def en(m: re.Match[str]) -> str:
         out = _EN_NEUTRAL[m.group(0).lower()]
+        if m.group(0).lower() == "her" and _HER_OBJECT.match(text, m.end()):
+            out = "them"  # "I'd like her to ...", "thanked her." (object, not possessive)
         return out.capitalize() if m.group(0)[0].isupper() else out
 
+    names = _person_names(text)
+    if names:
+        text = re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", "Sam", text,
+                      flags=re.IGNORECASE)
     text = _EN_GENDERED.sub(en, text)
     return _ZH_GENDERED.sub(lambda m: _ZH_NEUTRAL.get(m.group(0), "TA"), text)
 
