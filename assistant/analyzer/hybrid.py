@@ -14,9 +14,9 @@ Inputs, fixed by ``RECIPE``:
   that is a step or an example can carry the draft.
 
 Before embedding, gendered pronouns, titles and family roles are made neutral (he/she ->
-they, mother/father -> parent, 他/她 -> TA, 妈妈/爸爸 -> 家长), so the regression cannot learn
-them. Given names are not: no list covers them, so a name can still move a borderline draft
-(the fairness suite measures it).
+they, mother/father -> parent, 他/她 -> TA, 妈妈/爸爸 -> 家长) and every Latin-script name the
+fact check finds becomes "Sam", so the regression cannot learn them (the fairness suite
+checks that swapped pairs get the same verdicts).
 
 The weights ship in ``hybrid_weights.npz`` and are rebuilt by
 ``python -m assistant.analyzer.train_hybrid`` from ``evals/datasets`` (a deterministic
@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..factcheck import _MONTHS, _WEEKDAYS, _known_words, proper_nouns
 
 if TYPE_CHECKING:
     from .core import Analysis
@@ -81,8 +83,6 @@ class HybridUnavailable(RuntimeError):
 def _person_names(text: str) -> list[str]:
     """Capitalised Latin words of ``text`` that look like names (not months, weekdays or
     ordinary words opening a sentence), as the fact check finds them."""
-    from ..factcheck import _known_words, proper_nouns
-
     found = proper_nouns(text)
     out = []
     for w in found:
@@ -97,9 +97,7 @@ def _person_names(text: str) -> list[str]:
 
 
 _MONTHS_AND_DAYS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
-    "saturday sunday mon tue tues wed thu thur thurs fri sat sun".split())
+    [*_MONTHS, *_WEEKDAYS, *"mon tue tues wed thu thur thurs fri sat sun".split()])
 
 
 # "her" as an object: followed by a preposition, a conjunction, an article or punctuation.
