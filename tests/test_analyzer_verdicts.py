@@ -1000,6 +1000,28 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("下个月继续努力，争取更好。", {A: False}, False),
         ("明年让他慢慢退到二线。", {A: False}, None),
     ],
+    # Seventh sitting. Mild praise conceded before a contrast that names an area; a slip
+    # after the contrast ("又没", "Only problem is"); template headings "Impact", "Growth",
+    # "Areas of concern", "需改进方面"; what happened before a plan in one Chinese clause.
+    "concession_headings_and_past_before_plan": [
+        ("报表质量可以，但提交总是晚两天。", {B: True}, False),
+        ("客户关系维护得很好，不过上周的拜访记录又没录入系统。", {B: True}, False),
+        ("Sales numbers are fine. Only problem is the CRM notes, which were empty after "
+         "most visits.", {B: True}, False),
+        ("Impact\n- Cut the ticket backlog from 300 to 40 in Q2.\nGrowth\n- Status updates to "
+         "stakeholders are irregular.", {B: True}, False),
+        ("门店陈列整体不错。需改进方面：库存盘点的准确率有待提升。", {B: True}, False),
+        ("王工这个月漏检了四批来料，以后每批来料都要留样。", {S: True}, False),
+        # hard negatives: a circumstance conceded is no praise; items under a concern heading
+        # are no strengths; a dated plan, a verdict or an age before a plan is no evidence
+        ("最近项目比较忙，但周报还是要按时交。", {B: False}, False),
+        ("虽然时间很紧，但方案的风险评估不够。", {B: False}, False),
+        ("Only problem is the CRM notes, which were empty after most visits.", {B: False}, False),
+        ("Areas of concern:\n- Two invoices went out without approval in May.\n- Handover notes "
+         "were blank on 3 June.", {B: False}, False),
+        ("2026年第二季度，小李将负责新系统上线，并于6月底前完成培训。", {S: False}, False),
+        ("本月对账基本按时完成，下个月继续努力。", {S: False}, False),
+    ],
 }
 
 

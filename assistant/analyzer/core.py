@@ -19,6 +19,7 @@ from .signals import (
     ZH_PAST,
     Clause,
     analyze_clause,
+    concession_praise,
     content_topic,
     evidence_score,
     exculpate,
@@ -38,17 +39,21 @@ _SECTION_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     ("strength", re.compile(
         r"^(key |main |top |my )?(strengths?|what (went|you did|he did|she did|they did) well|"
         r"went well|highlights?|achievements?|accomplishments?|wins|successes|positives|"
+        r"impact|key results|results|contributions|what\x27s working|what is working|"
         r"keep|keep doing|continue|continue doing|things to celebrate|继续做|保持|"
-        r"优点|优势|长处|亮点|工作亮点|主要成绩|主要业绩|成绩|做得好的(地方|方面)?)$", re.I)),
+        r"优点|优势|长处|亮点|工作亮点|主要成绩|主要业绩|成绩|业绩|工作业绩|主要贡献|贡献|"
+        r"做得好的(地方|方面)?)$", re.I)),
     ("growth", re.compile(
         r"^(key |main |top |my )?"
-        r"(areas? (for|of|to) (growth|development|improvement|focus|work on)|"
+        r"(areas? (for|of|to) (growth|development|improvement|focus|work on|concern)|"
+        r"growth|development|room for improvement|needs improvement|what to improve|"
         r"development (areas?|points?|needs?)|growth (areas?|opportunit(y|ies))|"
         r"improvement (areas?|points?)|opportunit(y|ies)( for growth)?|to improve|to work on|"
         r"what (could|can) (be|go) better|even better if|weaknesses|concerns|watch[- ]outs?|"
         r"stop doing|start doing|challenges|improve|even better if|停止做|"
         r"不足|缺点|短板|待改进|待提升|待加强|需要改进(的地方)?|改进方向|存在(的)?问题|"
-        r"问题|有待提高|不足之处)$", re.I)),
+        r"问题|有待提高|不足之处|(需|待)(改进|提升|加强|改善)(方面|之处|的地方|点|项)|提升空间|改进空间|"
+        r"不足与改进|不足和改进)$", re.I)),
     ("plan", re.compile(
         r"^(goals?|objectives?|next steps?|action (plan|items?|points?)|development plan|"
         r"plan|actions?|targets?|next (quarter|year|half|cycle)|"
@@ -71,8 +76,8 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
         r"development( areas?| points?| needs?)?|"
         r"areas? (for|of|to) (growth|development|improvement)|"
         r"(main |key )?gaps?|weakness(es)?|concerns?|watch[- ]outs?|"
-        r"停止|停止做|改进|待改进|需改进|待改善|需改善|待提升|需提升|待加强|改进点|改进方向|"
-        r"不足|不足之处|短板)\s*[:：]\s*\S", re.I)),
+        r"停止|停止做|改进|(待|需)(改进|改善|提升|加强)(方面|之处|的地方|点|项)?|改进点|改进方向|"
+        r"不足|不足之处|短板|areas? of concern|room for improvement)\s*[:：]\s*\S", re.I)),
     ("step", re.compile(r"^[\s\-•*]*(start|start doing|try|开始|开始做|尝试)\s*[:：]\s*\S", re.I)),
     # Plan fields of a PIP or an objectives form: what is expected, not what was done.
     ("plan", re.compile(
@@ -264,6 +269,7 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
                   else sent_clauses, cues)
         prev_clauses = sent_clauses
         plan_continuation(sent_clauses)
+        concession_praise(sent_clauses, cues)
         heading = _section_heading(sent.text)
         if heading is not None:
             section = heading

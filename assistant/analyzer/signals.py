@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .lexicon import CueSet, Hit
 
@@ -102,13 +103,16 @@ _ZH_INTENT = re.compile(
     r"以后|今后|明天|后天|明年|来年|后续|接下来|先不|暂不|就不|不再|争取|计划|打算|尽快|马上|立即|从现在|(?<!起)起(?!来)|开始(?!了)")
 _NAMED_ZH = re.compile(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”|\"[^\"]{1,30}\"|[A-Za-z][A-Za-z0-9\-]{1,}")
 _CONTRAST_GROWTH = re.compile(
-    r"^(?:but|however|although|though|that said|one thing|the one area|yet|except)\b[^.!?]{0,80}?"
+    r"^(?:but|however|although|though|that said|one thing|the one area|yet|except"
+    # "Only thing: the red-tag area is full again", "The issue is Fridays".
+    r"|(?:the |my )?only (?:thing|problem|issue|concern|gripe|nitpick|catch)|(?:the|my) (?:one )?"
+    r"(?:issue|problem|concern|gripe) (?:is|was|here))\b[^.!?]{0,80}?"
     r"\b(more|less|better|late|miss\w*|slow|need\w*|should|must|struggl\w*|inconsisten\w*|could|would|"
-    r"complain\w*)\b"
+    r"complain\w*|not|never|without|again|behind|empty|full|long|away)\b"
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
     # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
-    # "但是...存放了未标记的试剂瓶".
-    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快)",
+    # "但是...存放了未标记的试剂瓶", "不过 closing checklist 又没签".
+    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快|(?<!从)(?<!从来)没(?!问题|得说|话说|毛病)|又)",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
@@ -476,8 +480,46 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
 
     # Evidence about what actually happened.
     clause.evidence = evidence_score(clause, cues)
+    if clause.future and clause.evidence < 3 and (past := _past_before_plan(clause, cues)):
+        # "今天上午12床的输液没有双人核对，以后必须两人核对签字后再执行": a Chinese sentence runs
+        # what happened and what to do next into one clause; the part before the plan is
+        # still evidence.
+        clause.evidence = past
     clause.specific = clause.evidence >= 3
     return clause
+
+
+_ZH_COMMA = re.compile(r"[，,；;]")
+_ZH_NO_EVENT = re.compile(r"将|会|要|准备|打算|都\d+了|\d+岁")
+_ZH_NEG_PAST = re.compile(r"没(有)?[\u4e00-\u9fff]")
+
+
+def _past_before_plan(clause: Clause, cues: CueSet) -> int:
+    """The evidence of what a Chinese clause says before its plan starts (0 when none)."""
+    t = clause.text
+    if not _CJK.search(t):
+        return 0
+    intent = _ZH_INTENT.search(t)
+    directive = cues.search("directive", t)
+    starts = [h for h in (intent.start() if intent else None,
+                          directive.start if directive else None) if h is not None]
+    if not starts:
+        return 0
+    cut = max((m.start() for m in _ZH_COMMA.finditer(t, 0, min(starts) + 1)), default=-1)
+    if cut <= 0:
+        return 0
+    head = Clause(t[:cut], clause.start, clause.start + cut)
+    head.vague = [h for h in clause.vague if h.end <= cut]
+    head.impact = bool(cues.search("impact", head.text))
+    head.growth = clause.growth
+    if (cues.search("directive", head.text) or _ZH_INTENT.search(head.text) or head.vague
+            or _ZH_NO_EVENT.search(head.text) or not (ZH_PAST.search(head.text) or _ZH_NEG_PAST.search(
+                head.text))):
+        # Only a completed event counts: "本月对账基本按时完成" is a verdict, "2025年第一季度"
+        # a date of the plan, "老刘都38了" an age.
+        return 0
+    score = evidence_score(head, cues)
+    return score if score >= 3 else 0
 
 
 def sentence_evidence(clauses: list[Clause], cues: CueSet) -> None:
@@ -538,6 +580,24 @@ def plan_continuation(clauses: list[Clause]) -> None:
             c.future = True
             c.strength = c.specific = False
             c.evidence = min(c.evidence, 1)
+
+
+_CONTRAST_OPEN = re.compile(
+    r"^\W*(?:but|however|though|although|yet|that said|only|the only|the issue|the problem|"
+    r"my (?:one )?(?:concern|gripe))\b|^\W*(?:但是|但|不过|可是|然而|只是|可惜|美中不足|唯一)",
+    re.IGNORECASE)
+
+
+def concession_praise(clauses: list[Clause], cues: CueSet) -> None:
+    """Mild praise conceded just before a contrast that names an area is a strength: "设计稿
+    质量可以，但交付老是拖", "Sales 数字 OK，但 CRM update 不及时", "Technically fine, but the
+    handovers ...". The contrast is what says the first clause was meant as praise; the same
+    words alone ("可以", "OK") are too weak to count."""
+    for prev, c in pairwise(clauses):
+        if (c.growth_named and _CONTRAST_OPEN.match(c.text) and not prev.growth
+                and not prev.future and not prev.strength
+                and cues.search("conceded", prev.text) is not None):
+            prev.strength = True
 
 
 def opens_with_exculpation(clauses: list[Clause]) -> bool:
