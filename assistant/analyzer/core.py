@@ -21,6 +21,7 @@ from .signals import (
     analyze_clause,
     concession_praise,
     content_topic,
+    deferred_hints,
     evidence_score,
     exculpate,
     opens_with_exculpation,
@@ -72,7 +73,8 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     # "Even better if: the variance notes were in the narrative": a concrete change asked for.
     ("change", re.compile(r"^[\s\-•*]*(even better if|ebi)\s*[:：]\s*\S", re.I)),
     ("growth", re.compile(
-        r"^[\s\-•*]*(improve|to improve|stop|stop doing|less of|delta|"
+        r"^[\s\-•*]*(improve|to improve|improvements?|improvement areas?|needs improvement|stop|"
+        r"stop doing|less of|delta|"
         r"development( areas?| points?| needs?)?|"
         r"areas? (for|of|to) (growth|development|improvement)|"
         r"(main |key )?gaps?|weakness(es)?|concerns?|watch[- ]outs?|"
@@ -270,6 +272,7 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
         prev_clauses = sent_clauses
         plan_continuation(sent_clauses)
         concession_praise(sent_clauses, cues)
+        deferred_hints(sent_clauses)
         heading = _section_heading(sent.text)
         if heading is not None:
             section = heading

@@ -112,11 +112,15 @@ _CONTRAST_GROWTH = re.compile(
     r"|^(?:但是|但|不过|可是|然而|只是|美中不足|唯一)[^。！？]{0,40}?(需要|还(?!是)|不够|偏|较|欠|缺|少|慢|晚|问题|改进|提升|加强"
     # A shortfall after the contrast: "但 code review 有点拖", "但招聘效率低",
     # "但是...存放了未标记的试剂瓶", "不过 closing checklist 又没签".
-    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快|(?<!从)(?<!从来)没(?!问题|得说|话说|毛病)|又)",
+    r"|拖|(?<!降)低|(?<!相)差(?!不多)|乱|弱|(?<!从)未|太|抓紧|加快|(?<!从)(?<!从来)没(?!问题|得说|话说|毛病)|又(没|不|迟|晚|错|漏|忘|拖|超|被|出错|出问题))",
     re.IGNORECASE | re.ASCII,
 )
 _NOT_A_GAP = re.compile(
     r"\blate (20s|30s|40s|50s|60s|twenties|thirties|forties|fifties|sixties|afternoon|evening|night|shift)"
+    # Praise idioms and denials: "couldn't ask for a better colleague", "nobody raised concerns".
+    r"|\b(couldn[\x27’]t|could not|can[\x27’]t|cannot) (have )?(ask|asked|wish|wished|hope|hoped) for "
+    r"(a |an )?(better|more)\b"
+    r"|\b(nobody|no one|none of (them|us|the \w+)) (\w+ ){0,2}(raised|reported|mentioned|flagged|had)\b"
     r"|\b(fix|fixed|fixing|resolv\w+|eliminat\w+|reduc\w+|cut|cutting|clos\w+|prevent\w*|avoid\w*|"
     r"caught|catch\w*|handl\w+|squash\w*|triag\w+|spott\w+|found|diagnos\w+|debugg\w+|without)\b"
     r"[^.!?]{0,40}\b(bugs?|errors?|defects?|issues?|problems?|complaints?|mistakes?|incidents?|gaps?|delays?|rework|"
@@ -349,11 +353,29 @@ def content_topic(text: str, cues: CueSet, remove: tuple[str, ...]) -> str:
     return " ".join(words + zh_runs + skills)
 
 
+# A measured change in Chinese ("覆盖率从 54% 提到 71%", "报损从1.2万元降到7千元"): praise when it
+# moves the right way for its metric (down for losses, errors, time; up otherwise).
+_ZH_FROM_TO = re.compile(
+    r"(?P<metric>[\u4e00-\u9fffA-Za-z]{1,12})\s?从\s?[\d.,]+\s?[%％万千个件天小时分钟秒次元]*\s?"
+    r"(?P<dir>提(升|高)?|升|涨|增(加|长)?|降(低)?|下降|减(少)?|缩(短)?|压(缩)?)(到|至)\s?[\d.,]+")
+_PRAISE_EMOJI = re.compile(r"[👍👏💪🎉🙌🌟⭐]|点赞|给你点个?赞")
+
+
+def _zh_improvement(text: str) -> Hit | None:
+    """A Chinese from-to change that moved the right way, as a praise hit."""
+    m = _ZH_FROM_TO.search(text)
+    if m is None:
+        return None
+    less_is_better = _LESS_IS_BETTER.search(m.group("metric")) is not None
+    down = m.group("dir")[:1] in "降下减缩压"
+    return Hit(m.start(), m.end(), m.group()) if down == less_is_better else None
+
+
 def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     """Fill in the signals of one clause."""
     t = clause.text
     low = t.lower()
-    positive = cues.search("positive", t)
+    positive = cues.search("positive", t) or _zh_improvement(t) or _hit(_PRAISE_EMOJI.search(t))
     growth = cues.search("growth", t) or _hit(_CONTRAST_GROWTH.search(t))
     neg_event = _hit(_NEG_EVENT.search(t))
     clause.exhortation = cues.hits("exhortation", t)
@@ -588,6 +610,29 @@ _CONTRAST_OPEN = re.compile(
     r"^\W*(?:but|however|though|although|yet|that said|only|the only|the issue|the problem|"
     r"my (?:one )?(?:concern|gripe))\b|^\W*(?:但是|但|不过|可是|然而|只是|可惜|美中不足|唯一)",
     re.IGNORECASE)
+
+
+# A hint deferred to a later talk names no area: "a few things to tighten up that we can go
+# over at your one-to-one", "有些地方还有提升空间，具体的下次面谈再说", "个别小问题我们私下再沟通".
+_VAGUE_THINGS = re.compile(
+    r"\b(a few|a couple( of)?|one or two|some|several|various|a number of|certain|minor|small|few)"
+    r" (small |minor |little |other )?(things|points|areas|issues|bits|items|matters|details)\b"
+    r"|(有些|一些|几个|个别|某些|有几个|有一两个|一两个|少数)(小)?(地方|问题|方面|点|细节|事情|事)",
+    re.IGNORECASE)
+_DEFERRED = re.compile(
+    r"\b(go over|talk (about|through)|discuss|cover|chat about|pick up|come back to)\b[^.!?]{0,40}"
+    r"\b(later|at (your|our|the) (one[- ]to[- ]one|1[:-]1|review|next)|next time|offline|in person|"
+    r"separately|another time|when we meet)\b|\b(later|offline|separately) (on|in person)?\b"
+    r"|(回头|下次|之后|以后|改天|私下|当面|线下|offline|面谈时?)[^。！？\n]{0,8}(再|来)?(说|聊|谈|沟通|讨论|交流|细说)",
+    re.IGNORECASE)
+
+
+def deferred_hints(clauses: list[Clause]) -> None:
+    """A growth clause that only counts unnamed things and puts them off names no area."""
+    for c in clauses:
+        if c.growth_named and _VAGUE_THINGS.search(c.text) and _DEFERRED.search(c.text):
+            c.growth_named = False
+            c.topic = ""
 
 
 def concession_praise(clauses: list[Clause], cues: CueSet) -> None:
@@ -891,7 +936,8 @@ _HABIT = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _CONTINUE_DOING = re.compile(
-    r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|"
+    r"^\s*(?:[-•*]\s*)?(?:continue|keep)\s+(?!trying|working|pushing|improving|learning|growing|building|"
+    r"developing|practi[cs]ing|stretching|"
     r"going|getting|doing what)[a-z]+ing\b", re.IGNORECASE | re.ASCII)
 
 
