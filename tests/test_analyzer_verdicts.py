@@ -1104,6 +1104,21 @@ CLASS_CASES: dict[str, list[tuple[str, dict[str, bool], bool | None]]] = {
         ("Shipped the billing API on 3 March, two weeks early.", {S: True}, False),
         ("Handled 41 installs at 98% first-time fix.", {S: True}, False),
     ],
+    # Eleventh round. A required act not done ("didn't tell"), an area introduced by a frame
+    # ("where I'd like to see movement is"), a tidy-up asked for, Chinese omissions with a
+    # one-character verb, practice still needed; a target under a plan label is no
+    # achievement; a future passive is no past act.
+    "omissions_frames_and_plan_fields": [
+        ("Great demo on Monday. He didn't tell the client the order had slipped, though.",
+         {B: True}, False),
+        ("Solid quarter. Where I'd like to see movement is quote turnaround.", {B: True}, False),
+        ("Good month overall. Could tidy up the handover notes.", {B: True}, False),
+        ("小刘出库很快，就是冰柜下面没擦。", {B: True}, False),
+        ("小杨业务上手快，跟家属沟通还需要多练练。", {B: True}, False),
+        # hard negatives
+        ("目标：Q3 满意度 ≥4.3，迟到 0 次。", {B: False}, False),
+        ("Progress will be reviewed in 30 days.", {S: False}, False),
+    ],
 }
 
 

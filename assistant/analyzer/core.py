@@ -84,7 +84,8 @@ _INLINE_LABELS: list[tuple[str, re.Pattern[str]]] = [
     # Plan fields of a PIP or an objectives form: what is expected, not what was done.
     ("plan", re.compile(
         r"^[\s\-•*]*(expectations?|expected|support( offered| provided)?|review dates?|"
-        r"review points?|targets?|goals?|objectives?|success (measures?|criteria)|期望|支持|"
+        r"review points?|targets?|goals?|objectives?|success (measures?|criteria)|due( date)?|"
+        r"deadline|period|timeline|评估日期|评估时间|复评日期|截止日期|截止时间|期限|改进期|期望|支持|"
         r"改进目标|目标|评估节点|改进周期|考核节点|考核目标|要求|支持措施|资源支持)"
         r"\s*[:：]\s*\S", re.I)),
 ]
@@ -395,8 +396,8 @@ def _apply_section(section: str, clauses: list[Clause], cues: Any) -> None:
     a bare verb ("- Set up the rota ...") describes the past, not a step."""
     if section == "plan":
         for c in clauses:
+            c.strength = False  # a target ("迟到 0 次", "满意度 ≥4.3") is no achievement
             if not c.growth:
-                c.strength = False
                 c.future = True
                 c.specific = c.specific and _past_done(c.text, cues)
                 if not c.next_step and (cues.search("quantity", c.text)

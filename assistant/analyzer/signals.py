@@ -515,6 +515,9 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
 _ZH_COMMA = re.compile(r"[，,；;]")
 _ZH_NEG_ACT = re.compile(r"(?<!从)(?<!从来)(没|没有|未|冇)(?!问题|事|有问题|什么|啥|出过|发生)[\u4e00-\u9fff]{1,4}")
 _DIGIT = re.compile(r"[0-9]")
+# "This will be reviewed in 30 days": a participle after a future is no past act.
+_FUTURE_PASSIVE = re.compile(r"\b(will|shall|going to|to) be \w+ed\b", re.IGNORECASE)
+
 _ZH_NO_EVENT = re.compile(r"将|会|要|准备|打算|都\d+了|\d+岁")
 _ZH_NEG_PAST = re.compile(r"没(有)?[\u4e00-\u9fff]")
 
@@ -909,7 +912,7 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         score -= 2
     dash = _DASH.search(t)
     after_dash = t[dash.end():] if dash else ""
-    if clause.future and not _past_marker(t, done) and not (
+    if clause.future and (not _past_marker(t, done) or _FUTURE_PASSIVE.search(t)) and not (
             after_dash and (_PAST_ED.search(after_dash) or _IRREGULAR_PAST.search(after_dash))
             and cues.search("quantity", after_dash) and not cues.search("directive", after_dash)):
         # A plan for the future is not evidence about past performance; a past result

@@ -3,7 +3,7 @@
 Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` + ``critique_dev3.jsonl`` +
 ``critique_dev4.jsonl`` + ``critique_dev5.jsonl`` + ``critique_dev6.jsonl`` +
 ``critique_dev7.jsonl`` + ``critique_dev8.jsonl`` + ``critique_dev9.jsonl`` +
-``critique_dev10.jsonl`` + ... + ``critique_dev26.jsonl``, which the
+``critique_dev10.jsonl`` + ... + ``critique_dev30.jsonl``, which the
 analyzer was tuned on) and ``holdout``
 (``critique_holdout.jsonl``, blind: scored and reported, never read for tuning). Rows carry
 ids and labels only, never the drafts' text.
@@ -32,7 +32,9 @@ DEFAULT_GROUPS: dict[str, tuple[Path, ...]] = {
             DATASETS_DIR / "critique_dev19.jsonl", DATASETS_DIR / "critique_dev20.jsonl",
             DATASETS_DIR / "critique_dev21.jsonl", DATASETS_DIR / "critique_dev22.jsonl",
             DATASETS_DIR / "critique_dev23.jsonl", DATASETS_DIR / "critique_dev24.jsonl",
-            DATASETS_DIR / "critique_dev25.jsonl", DATASETS_DIR / "critique_dev26.jsonl"),
+            DATASETS_DIR / "critique_dev25.jsonl", DATASETS_DIR / "critique_dev26.jsonl",
+            DATASETS_DIR / "critique_dev27.jsonl", DATASETS_DIR / "critique_dev28.jsonl",
+            DATASETS_DIR / "critique_dev29.jsonl", DATASETS_DIR / "critique_dev30.jsonl"),
     "holdout": (DATASETS_DIR / "critique_holdout.jsonl",),
 }
 
