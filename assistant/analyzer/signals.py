@@ -466,8 +466,7 @@ def analyze_clause(clause: Clause, cues: CueSet) -> Clause:
     # Future / next step. "Kindly note" and "please find" are politeness formulas.
     directive = cues.search("directive", _FORMULA.sub(_spaces, t))
     imperative = _is_imperative(t, cues) or any(
-        _is_imperative(t[m.end():], cues) for m in _DASH.finditer(t)) or any(
-        _is_imperative(t[m.end():], cues) for m in _COLON.finditer(t))
+        _is_imperative(t[m.end():], cues) for lead in (_DASH, _COLON) for m in lead.finditer(t))
     if (directive is not None and not imperative and len(cues.hits("directive", t)) == 1
             and any(m.start() <= directive.start < m.end() for m in _EMBEDDED_FUTURE.finditer(t))):
         # "a bit of a diva about which shifts she'll take": a future inside an embedded
@@ -519,7 +518,6 @@ _DIGIT = re.compile(r"[0-9]")
 _FUTURE_PASSIVE = re.compile(r"\b(will|shall|going to|to) be \w+ed\b", re.IGNORECASE)
 
 _ZH_NO_EVENT = re.compile(r"将|会|要|准备|打算|都\d+了|\d+岁")
-_ZH_NEG_PAST = re.compile(r"没(有)?[\u4e00-\u9fff]")
 
 
 def _past_before_plan(clause: Clause, cues: CueSet) -> int:
@@ -540,9 +538,9 @@ def _past_before_plan(clause: Clause, cues: CueSet) -> int:
     head.vague = [h for h in clause.vague if h.end <= cut]
     head.impact = bool(cues.search("impact", head.text))
     head.growth = clause.growth
-    if (cues.search("directive", head.text) or _ZH_INTENT.search(head.text) or head.vague
-            or _ZH_NO_EVENT.search(head.text) or not (ZH_PAST.search(head.text) or _ZH_NEG_PAST.search(
-                head.text))):
+    h = head.text
+    if (cues.search("directive", h) or _ZH_INTENT.search(h) or head.vague or _ZH_NO_EVENT.search(h)
+            or not (ZH_PAST.search(h) or _ZH_NEG_ACT.search(h))):
         # Only a completed event counts: "本月对账基本按时完成" is a verdict, "2025年第一季度"
         # a date of the plan, "老刘都38了" an age.
         return 0
@@ -852,12 +850,13 @@ def evidence_score(clause: Clause, cues: CueSet) -> int:
         and not _NOT_AN_ACT_BEFORE.search(t, 0, h.start)
         and not _NOT_AN_ACT_AFTER.match(t, h.end)
     ]
-    rating_spans = [(m.start(), m.end()) for m in _RATING_NUMBER.finditer(t)]
-    tenure = [(m.start(), m.end()) for m in _TENURE_OR_AGE.finditer(t)]
+    # Ratings, tenure and ages are numbers but no results.
+    not_counts = [(m.start(), m.end()) for p in (_RATING_NUMBER, _TENURE_OR_AGE)
+                  for m in p.finditer(t)]
     qty = [
         h for h in cues.hits("quantity", t)
-        if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in rating_spans)
-        and not _is_date(t, h) and not any(s <= h.start < e for s, e in tenure)
+        if not _YEAR.fullmatch(h.text.strip()) and not any(s <= h.start < e for s, e in not_counts)
+        and not _is_date(t, h)
     ]
     time = cues.search("time_ref", t)
     if not qty and time and _NEG_EVENT.search(t) and _MONTH.search(t):

@@ -1,10 +1,7 @@
 """Suite ``critique``: the analyzer's five labels against gold, per label and per language.
 
-Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` + ``critique_dev3.jsonl`` +
-``critique_dev4.jsonl`` + ``critique_dev5.jsonl`` + ``critique_dev6.jsonl`` +
-``critique_dev7.jsonl`` + ``critique_dev8.jsonl`` + ``critique_dev9.jsonl`` +
-``critique_dev10.jsonl`` + ... + ``critique_dev30.jsonl``, which the
-analyzer was tuned on) and ``holdout``
+Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` ... ``critique_dev30.jsonl``,
+which the analyzer was tuned on) and ``holdout``
 (``critique_holdout.jsonl``, blind: scored and reported, never read for tuning). Rows carry
 ids and labels only, never the drafts' text.
 """
@@ -19,22 +16,12 @@ from ..base import DATASETS_DIR, CaseRow, Chart, RunContext, SuiteResult, load_j
 from ..critique import LABELS, CritiqueCase
 from ..scorers import Confusion, mean
 
+DEV_SETS = 30
+"""The highest-numbered set in the dev group; later ``critique_devN.jsonl`` sets are blind."""
+
 DEFAULT_GROUPS: dict[str, tuple[Path, ...]] = {
-    "dev": (DATASETS_DIR / "critique.jsonl", DATASETS_DIR / "critique_dev2.jsonl",
-            DATASETS_DIR / "critique_dev3.jsonl", DATASETS_DIR / "critique_dev4.jsonl",
-            DATASETS_DIR / "critique_dev5.jsonl", DATASETS_DIR / "critique_dev6.jsonl",
-            DATASETS_DIR / "critique_dev7.jsonl", DATASETS_DIR / "critique_dev8.jsonl",
-            DATASETS_DIR / "critique_dev9.jsonl", DATASETS_DIR / "critique_dev10.jsonl",
-            DATASETS_DIR / "critique_dev11.jsonl", DATASETS_DIR / "critique_dev12.jsonl",
-            DATASETS_DIR / "critique_dev13.jsonl", DATASETS_DIR / "critique_dev14.jsonl",
-            DATASETS_DIR / "critique_dev15.jsonl", DATASETS_DIR / "critique_dev16.jsonl",
-            DATASETS_DIR / "critique_dev17.jsonl", DATASETS_DIR / "critique_dev18.jsonl",
-            DATASETS_DIR / "critique_dev19.jsonl", DATASETS_DIR / "critique_dev20.jsonl",
-            DATASETS_DIR / "critique_dev21.jsonl", DATASETS_DIR / "critique_dev22.jsonl",
-            DATASETS_DIR / "critique_dev23.jsonl", DATASETS_DIR / "critique_dev24.jsonl",
-            DATASETS_DIR / "critique_dev25.jsonl", DATASETS_DIR / "critique_dev26.jsonl",
-            DATASETS_DIR / "critique_dev27.jsonl", DATASETS_DIR / "critique_dev28.jsonl",
-            DATASETS_DIR / "critique_dev29.jsonl", DATASETS_DIR / "critique_dev30.jsonl"),
+    "dev": (DATASETS_DIR / "critique.jsonl",
+            *(DATASETS_DIR / f"critique_dev{n}.jsonl" for n in range(2, DEV_SETS + 1))),
     "holdout": (DATASETS_DIR / "critique_holdout.jsonl",),
 }
 
