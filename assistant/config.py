@@ -32,6 +32,10 @@ def _default_data_dir() -> Path:
     return base / "feedback-coach"
 
 
+VerdictMode = Literal["rules", "learned", "hybrid"]
+"""Values of ``COACH_VERDICTS``."""
+
+
 class Settings(BaseSettings):
     """Runtime configuration. Each field maps to ``COACH_<FIELD>`` in the environment."""
 
@@ -40,10 +44,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Root for all state: ``chroma/``, ``models/``, ``sessions/``."""
 
-    verdicts: Literal["rules", "hybrid"] = "rules"
-    """``rules``: every verdict from the rules (~2 ms a draft). ``hybrid``: ``specific``,
-    ``balanced`` and ``actionable`` from the rules' signals plus sentence embeddings
-    (``analyzer/hybrid.py``; more accurate on unseen drafts, ~5-10 ms more per draft)."""
+    verdicts: VerdictMode = "learned"
+    """Who decides ``specific``, ``balanced`` and ``actionable`` (the other two verdicts are
+    always the rules'). ``learned`` (default): the rules' signals plus the draft's words,
+    read by a small shipped regression (``analyzer/ngram.py``; ~0.1 ms more per draft).
+    ``rules``: the rules alone. ``hybrid``: the rules' signals plus sentence embeddings
+    (``analyzer/hybrid.py``; ~5-10 ms more per draft). See the README for their accuracy."""
 
     model: str = DEFAULT_MODEL
     """LiteLLM model string, e.g. ``openai/gpt-4o-mini`` or ``ollama/qwen2.5:7b``."""

@@ -37,20 +37,24 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_analyzer(drafts: list[dict[str, object]], rounds: int = 5) -> dict[str, float]:
+def bench_analyzer(drafts: list[dict[str, object]], rounds: int = 5,
+                   verdicts: str | None = None) -> dict[str, object]:
+    """Per-draft analyzer time in one verdict mode (default: the configured one)."""
     from assistant.analyzer import analyze
     from assistant.analyzer.lexicon import load_lexicons
+    from assistant.config import get_settings
 
-    analyze("warm up")
+    mode = verdicts or get_settings().verdicts
+    analyze("warm up", verdicts=mode)  # type: ignore[arg-type]
     cues = load_lexicons().cues
     times: list[float] = []
     for _ in range(rounds):
         cues._memo.clear()  # measure cold per-draft work, not the memo
         for d in drafts:
             t0 = time.perf_counter()
-            analyze(str(d["text"]))
+            analyze(str(d["text"]), verdicts=mode)  # type: ignore[arg-type]
             times.append((time.perf_counter() - t0) * 1000)
-    return {"drafts": len(drafts), "median_ms": statistics.median(times),
+    return {"verdicts": mode, "drafts": len(drafts), "median_ms": statistics.median(times),
             "p95_ms": _pct(times, 0.95), "max_ms": max(times)}
 
 
@@ -137,6 +141,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "analyzer": bench_analyzer(drafts),
+        "analyzer_rules_only": bench_analyzer(drafts, verdicts="rules"),
         "batch_no_llm": bench_batch(drafts),
     }
     if not args.skip_model:

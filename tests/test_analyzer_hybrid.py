@@ -78,31 +78,6 @@ def test_weights_match_the_rules_they_were_trained_on() -> None:
         "run python -m assistant.analyzer.train_hybrid")
 
 
-def test_hybrid_findings_and_scores_agree_with_its_verdicts() -> None:
-    cases = _cases("holdout")[:60]
-    changed = 0
-    for case in cases:
-        rules = analyze(case.text, rating=case.rating, verdicts="rules")
-        hybrid = analyze(case.text, rating=case.rating, verdicts="hybrid")
-        again = analyze(case.text, rating=case.rating, verdicts="hybrid")
-        assert hybrid.verdicts == again.verdicts and hybrid.scores == again.scores
-        # behaviour and bias stay the rules' own, with their span findings
-        assert hybrid.verdicts.behavior_focused == rules.verdicts.behavior_focused
-        assert hybrid.biased == rules.biased
-        spans = [f for f in rules.findings if f.start is not None]
-        assert [f for f in hybrid.findings if f.start is not None] == spans
-        kinds = {f.kind for f in hybrid.findings}
-        v, s = hybrid.verdicts, hybrid.scores
-        assert v.specific == ("missing_example" not in kinds)
-        assert v.actionable == ("missing_next_step" not in kinds)
-        assert v.balanced == ("one_sided" not in kinds)
-        assert (s.specificity >= 55) == v.specific
-        assert (s.balance >= 70) == v.balanced
-        assert (s.actionability >= 55) == v.actionable
-        changed += hybrid.verdicts != rules.verdicts
-    assert changed, "the hybrid never disagreed with the rules on 60 drafts"
-
-
 def test_hybrid_beats_the_rules_on_the_held_out_set() -> None:
     """The held-out set is never trained on; the hybrid must do better there overall."""
     cases = _cases("holdout")

@@ -1,10 +1,19 @@
-"""Analyzer verdicts from a table of cases in both languages (definitions of issue #2)."""
+"""Analyzer verdicts from a table of cases in both languages (definitions of issue #2).
+
+The tables pin the rules (``verdicts="rules"``): they say what each rule must decide. The
+default learned mode reads the rules' signals plus the draft's words, and is held to these
+tables as a whole in ``test_analyzer_learned.py``.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from assistant.analyzer import analyze
+from assistant.analyzer import analyze as analyze_in_mode
+
+analyze = partial(analyze_in_mode, verdicts="rules")
 
 S, B, A, F = "specific", "balanced", "actionable", "behavior_focused"
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import yaml
 
-from ..config import get_settings
+from ..config import VerdictMode, get_settings
 from ..schemas import Finding, Scores, Verdicts
 from .language import Language, Sentence, detect_language, split_sentences, to_simplified
 from .lexicon import Lexicons, load_lexicons
@@ -191,15 +191,16 @@ def _msg(key: str, lang: str, **fmt: Any) -> tuple[str, str]:
 
 
 def analyze(text: str, *, rating: int | None = None, lexicons: Lexicons | None = None,
-            verdicts: Literal["rules", "hybrid"] | None = None) -> Analysis:
+            verdicts: VerdictMode | None = None) -> Analysis:
     """Analyze one draft deterministically (no model).
 
     Args:
         text: The feedback draft, any mix of English and Chinese.
         rating: Optional 1-5 rating; enables the ``rating_mismatch`` check.
         lexicons: Override the packaged lexicons (tests).
-        verdicts: ``"rules"`` or ``"hybrid"`` (``specific``, ``balanced`` and ``actionable``
-            decided by the rules' signals plus sentence embeddings, see ``hybrid.py``);
+        verdicts: ``"rules"``, ``"learned"`` (``specific``, ``balanced`` and ``actionable``
+            decided by the rules' signals plus the draft's words, see ``ngram.py``) or
+            ``"hybrid"`` (the rules' signals plus sentence embeddings, see ``hybrid.py``);
             default: the ``COACH_VERDICTS`` setting.
 
     Returns:
@@ -232,7 +233,7 @@ def _in_script_of(a: Analysis, text: str) -> Analysis:
 
 
 def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
-             verdicts: Literal["rules", "hybrid"] | None) -> Analysis:
+             verdicts: VerdictMode | None) -> Analysis:
     lex = lexicons or load_lexicons()
     cues = lex.cues
     language = detect_language(text)
@@ -321,9 +322,13 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
                              actionable=actionable, behavior_focused=behavior),
                     Scores(specificity=0, balance=0, actionability=0), findings, ignored)
     rules = _finish(base, lang, has_strength, has_growth, rating)
-    if (verdicts or get_settings().verdicts) != "hybrid":
+    mode = verdicts or get_settings().verdicts
+    if mode == "rules":
         return rules
-    from .hybrid import decide  # numpy and the encoder: only when asked for
+    if mode == "hybrid":
+        from .hybrid import decide  # numpy and the encoder: only when asked for
+    else:
+        from .ngram import decide
 
     (hybrid,) = decide([rules])
     if hybrid["balanced"]:

@@ -193,19 +193,29 @@ class HybridModel:
         np.savez_compressed(path, **arrays)
 
 
+def read_weights(path: Path, recipe: str) -> dict[str, np.ndarray[Any, Any]]:
+    """The arrays of a weights file trained on ``recipe``; :class:`HybridUnavailable` if it
+    is missing, unreadable or from another recipe."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = dict(z)
+    except (OSError, ValueError) as exc:
+        raise HybridUnavailable(f"cannot read {path}: {exc}") from exc
+    if str(arrays.get("recipe")) != recipe:
+        raise HybridUnavailable(
+            f"{path.name} was trained on recipe {arrays.get('recipe')}, not {recipe}: "
+            "retrain with python -m assistant.analyzer.train_hybrid")
+    return arrays
+
+
 @lru_cache(maxsize=1)
 def load_model(path: Path = WEIGHTS_PATH) -> HybridModel:
     """The shipped weights; :class:`HybridUnavailable` if missing or from another recipe."""
+    z = read_weights(path, RECIPE)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["recipe"]) != RECIPE:
-                raise HybridUnavailable(
-                    f"{path.name} was trained on recipe {z['recipe']}, not {RECIPE}: "
-                    "retrain with python -m assistant.analyzer.train_hybrid")
-            return HybridModel(z["mean"], z["scale"],
-                               {k: z[f"w_{k}"] for k in HYBRID_LABELS})
-    except (OSError, KeyError, ValueError) as exc:
-        raise HybridUnavailable(f"cannot read {path}: {exc}") from exc
+        return HybridModel(z["mean"], z["scale"], {k: z[f"w_{k}"] for k in HYBRID_LABELS})
+    except KeyError as exc:
+        raise HybridUnavailable(f"cannot read {path}: no {exc}") from exc
 
 
 def decide(analyses: list[Analysis]) -> list[dict[str, bool]]:

@@ -56,7 +56,7 @@ def test_run_writes_results_summary_report(tmp_path: Path, settings: Settings,
     assert doc["started_at"] == "2026-01-02T03:04:05+00:00"
     assert doc["model"] is None  # no model-backed suite ran
     assert doc["code_version"]
-    assert doc["verdicts"] == "rules"
+    assert doc["verdicts"] == "learned"  # the default mode
     assert next(iter(doc["datasets"].values())) == hashlib.sha256(
         small_fairness.read_bytes()).hexdigest()
     assert doc["suites"]["fairness"]["metrics"]["flip_rate"] == 0.0
