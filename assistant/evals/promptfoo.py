@@ -24,6 +24,7 @@ from ..analyzer import detect_language
 from .base import DATASETS_DIR, DatasetError, load_jsonl
 from .counterfactual import FAIRNESS_DATASET, FairnessPair
 from .critique import LABELS, CritiqueCase, Labels
+from .suites.critique import DEFAULT_GROUPS
 
 PROVIDER = "exec: python -m assistant.evals.promptfoo"
 _VERDICT = "JSON.parse(output).verdicts.{label} === {value}"
@@ -87,8 +88,9 @@ def export_suite(suite: str, output: Path, *, dataset: Path | None = None) -> in
     """
     if suite == "critique":
         path = dataset or DATASETS_DIR / "critique.jsonl"
-        if "holdout" in path.name:
-            raise PromptfooError("the held-out set is blind: it is not exported")
+        if "holdout" in path.name or path.resolve() in {
+                p.resolve() for p in DEFAULT_GROUPS["blind"]}:
+            raise PromptfooError(f"{path.name} is blind: it is not exported")
         tests = critique_tests(load_jsonl(path, CritiqueCase))
     elif suite == "fairness":
         path = dataset or FAIRNESS_DATASET

@@ -89,3 +89,11 @@ def test_promptfoo_import_reads_asserts_and_reports_skips(tmp_path: Path) -> Non
     r = CliRunner().invoke(app, ["eval", "export-promptfoo", "retrieval", "-o",
                                  str(tmp_path / "x.yaml")])
     assert r.exit_code == 2 and "no promptfoo form" in r.output
+
+
+def test_blind_sets_are_not_exported(tmp_path: Path) -> None:
+    for name in ("critique_holdout.jsonl", "critique_dev35.jsonl"):
+        r = CliRunner().invoke(app, ["eval", "export-promptfoo", "critique", "--dataset",
+                                     str(DATASETS_DIR / name), "-o", str(tmp_path / "x.yaml")])
+        assert r.exit_code == 2 and "blind" in r.output, r.output
+        assert not (tmp_path / "x.yaml").exists()

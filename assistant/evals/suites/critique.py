@@ -1,9 +1,9 @@
 """Suite ``critique``: the analyzer's five labels against gold, per label and per language.
 
-Datasets: ``dev`` (``critique.jsonl`` + ``critique_dev2.jsonl`` ... ``critique_dev30.jsonl``,
-which the analyzer was tuned on) and ``holdout``
-(``critique_holdout.jsonl``, blind: scored and reported, never read for tuning). Rows carry
-ids and labels only, never the drafts' text.
+Datasets: ``dev`` (``critique.jsonl`` + the ``critique_devN.jsonl`` sets of ``DEV_SETS``,
+which the rules were tuned on and the learned verdicts trained on), ``holdout``
+(``critique_holdout.jsonl``) and ``blind`` (``BLIND_SETS``): both scored and reported, never
+read for tuning or training. Rows carry ids and labels only, never the drafts' text.
 """
 
 from __future__ import annotations
@@ -16,13 +16,18 @@ from ..base import DATASETS_DIR, CaseRow, Chart, RunContext, SuiteResult, load_j
 from ..critique import LABELS, CritiqueCase
 from ..scorers import Confusion, mean
 
-DEV_SETS = 30
-"""The highest-numbered set in the dev group; later ``critique_devN.jsonl`` sets are blind."""
+DEV_SETS: tuple[int, ...] = (*range(2, 35), *range(39, 47))
+"""Numbers of the ``critique_devN.jsonl`` sets in the dev group: the rules were tuned on
+dev2 ... dev30, and the learned verdicts are trained on all of them."""
+
+BLIND_SETS: tuple[int, ...] = tuple(range(35, 39))
+"""Sets nobody on the team has read: scored and reported, never tuned or trained on."""
 
 DEFAULT_GROUPS: dict[str, tuple[Path, ...]] = {
     "dev": (DATASETS_DIR / "critique.jsonl",
-            *(DATASETS_DIR / f"critique_dev{n}.jsonl" for n in range(2, DEV_SETS + 1))),
+            *(DATASETS_DIR / f"critique_dev{n}.jsonl" for n in DEV_SETS)),
     "holdout": (DATASETS_DIR / "critique_holdout.jsonl",),
+    "blind": tuple(DATASETS_DIR / f"critique_dev{n}.jsonl" for n in BLIND_SETS),
 }
 
 SCORE_FOR_LABEL = {"specific": "specificity", "balanced": "balance", "actionable": "actionability"}
@@ -63,7 +68,7 @@ class CritiqueSuite:
 
     name = "critique"
     needs_model = False
-    description = "analyzer labels vs gold, per label and language (dev and blind holdout)"
+    description = "analyzer labels vs gold, per label and language (dev, held-out and blind sets)"
 
     def groups(self, ctx: RunContext) -> dict[str, tuple[Path, ...]]:
         """Dataset groups to score: the defaults, or the ``--dataset`` override."""
