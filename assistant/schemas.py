@@ -110,6 +110,8 @@ class RunMeta(BaseModel):
     completion_tokens: int = 0
     elapsed_ms: int = 0
     analyzer_version: str = ""
+    verdicts: Literal["rules", "learned", "hybrid"] = "rules"
+    """Who decided ``specific``, ``balanced`` and ``actionable`` (``COACH_VERDICTS``)."""
     fabrication_retry: bool = False
     rewrite_source: Literal["model", "placeholder", "none"] = "none"
     notes: list[str] = Field(default_factory=list)

@@ -166,6 +166,7 @@ def to_result(state: dict[str, Any] | CoachState, *, id: str | int | None, elaps
             completion_tokens=sum(c.completion_tokens for c in calls),
             elapsed_ms=elapsed_ms,
             analyzer_version=ANALYZER_VERSION,
+            verdicts=analysis.decided_by,
             fabrication_retry=s.get("rewrite_attempts", 0) > 1,
             rewrite_source=s.get("rewrite_source", "none"),
             notes=list(s.get("notes", [])),

@@ -137,6 +137,12 @@ def test_learned_gives_gender_swapped_pairs_the_same_verdicts() -> None:
         assert a.verdicts == b.verdicts and a.scores == b.scores, pair.id
 
 
+def test_an_analysis_says_which_mode_decided() -> None:
+    for mode in ("rules", "learned", "hybrid"):
+        assert analyze("整体不错，但周报经常迟交。", verdicts=mode).decided_by == mode
+    assert analyze("整體不錯，但週報經常遲交。", verdicts="learned").decided_by == "learned"
+
+
 def test_learned_is_the_default_and_the_setting_picks_the_mode(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("COACH_VERDICTS", raising=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from coach_support import make_coach as support_make_coach
 
 from assistant import factcheck
 from assistant.analyzer import analyze
@@ -419,3 +420,14 @@ def test_scripted_model_ends_a_reply_at_its_first_stop_string() -> None:
     model = ScriptedModel(["one\nACTION 2: two\nACTION 3: three", "a b\n\nNote: c"])
     assert model.generate(system="s", user="u", stop=["\nACTION 3", "\nACTION 2"]).text == "one"
     assert "".join(model.stream(system="s", user="u", stop=["\n\nNote"])) == "a b"
+
+
+def test_the_coach_decides_verdicts_in_its_configured_mode(settings, retriever) -> None:  # type: ignore[no-untyped-def]
+    """The analyze node reads the mode from the run's context, not the process's settings
+    (whose default is ``learned``), and the result says which mode decided."""
+    for mode in ("rules", "learned", "hybrid"):
+        coach = support_make_coach(settings.model_copy(update={"verdicts": mode}), retriever,
+                                   None)
+        r = coach.critique(DRAFT, no_llm=True)
+        assert r.meta.verdicts == mode
+        assert r.verdicts == analyze(DRAFT, verdicts=mode).verdicts  # type: ignore[arg-type]

@@ -152,6 +152,8 @@ class Analysis:
     findings: list[Finding]
     ignored_spans: list[tuple[int, int]] = field(default_factory=list)
     """Spans excluded from analysis (instructions addressed to a model)."""
+    decided_by: VerdictMode = "rules"
+    """Who decided ``specific``, ``balanced`` and ``actionable`` (``COACH_VERDICTS``)."""
 
     @property
     def biased(self) -> bool:
@@ -229,7 +231,7 @@ def _in_script_of(a: Analysis, text: str) -> Analysis:
             f.text = text[f.start:f.end]
     sentences = [Sentence(text[s.start:s.end], s.start, s.end, s.language) for s in a.sentences]
     return Analysis(text, a.language, sentences, a.clauses, a.verdicts, a.scores, a.findings,
-                    a.ignored_spans)
+                    a.ignored_spans, a.decided_by)
 
 
 def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
@@ -343,6 +345,7 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
                              actionable=hybrid["actionable"], behavior_focused=behavior)
     out = _finish(base, lang, has_strength, has_growth, rating)
     out.scores = _agreeing_scores(out.scores, out.verdicts)
+    out.decided_by = mode
     return out
 
 

@@ -14,4 +14,5 @@ if TYPE_CHECKING:
 
 def analyze_draft(state: CoachState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Verdicts, scores and findings: the judgement of record, never the model's."""
-    return {"analysis": analyze(state.text, rating=state.rating)}
+    return {"analysis": analyze(state.text, rating=state.rating,
+                                verdicts=runtime.context.settings.verdicts)}
