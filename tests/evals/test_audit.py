@@ -91,6 +91,7 @@ def test_cli_writes_report_and_csv(tmp_path: Path) -> None:
     assert "4,empty text" in skipped
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html and "empty text" in html
+    assert "(learned verdicts)" in html  # the mode every review was judged in
 
 
 def test_cli_clear_errors(tmp_path: Path) -> None:
