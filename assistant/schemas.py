@@ -7,6 +7,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .config import VerdictMode
+
 SCHEMA_VERSION: Final = 1
 
 FindingKind = Literal[
@@ -110,7 +112,7 @@ class RunMeta(BaseModel):
     completion_tokens: int = 0
     elapsed_ms: int = 0
     analyzer_version: str = ""
-    verdicts: Literal["rules", "learned", "hybrid"] = "rules"
+    verdicts: VerdictMode = "rules"
     """Who decided ``specific``, ``balanced`` and ``actionable`` (``COACH_VERDICTS``)."""
     fabrication_retry: bool = False
     rewrite_source: Literal["model", "placeholder", "none"] = "none"

@@ -17,6 +17,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.config import VerdictMode
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT / "evals/datasets/critique.jsonl", ROOT / "evals/datasets/critique_holdout.jsonl"]
@@ -38,21 +42,21 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def bench_analyzer(drafts: list[dict[str, object]], rounds: int = 5,
-                   verdicts: str | None = None) -> dict[str, object]:
+                   verdicts: VerdictMode | None = None) -> dict[str, object]:
     """Per-draft analyzer time in one verdict mode (default: the configured one)."""
     from assistant.analyzer import analyze
     from assistant.analyzer.lexicon import load_lexicons
     from assistant.config import get_settings
 
     mode = verdicts or get_settings().verdicts
-    analyze("warm up", verdicts=mode)  # type: ignore[arg-type]
+    analyze("warm up", verdicts=mode)
     cues = load_lexicons().cues
     times: list[float] = []
     for _ in range(rounds):
         cues._memo.clear()  # measure cold per-draft work, not the memo
         for d in drafts:
             t0 = time.perf_counter()
-            analyze(str(d["text"]), verdicts=mode)  # type: ignore[arg-type]
+            analyze(str(d["text"]), verdicts=mode)
             times.append((time.perf_counter() - t0) * 1000)
     return {"verdicts": mode, "drafts": len(drafts), "median_ms": statistics.median(times),
             "p95_ms": _pct(times, 0.95), "max_ms": max(times)}

@@ -332,8 +332,8 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
     else:
         from .ngram import decide
 
-    (hybrid,) = decide([rules])
-    if hybrid["balanced"]:
+    (learned,) = decide([rules])
+    if learned["balanced"]:
         has_strength = has_growth = True
     elif has_strength and has_growth:
         # The model found no real balance: the thinner side is the one that is missing.
@@ -341,8 +341,8 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
         n_growth = sum(c.growth_named for c in clauses)
         has_growth = n_growth > n_strength
         has_strength = not has_growth
-    base.verdicts = Verdicts(specific=hybrid["specific"], balanced=hybrid["balanced"],
-                             actionable=hybrid["actionable"], behavior_focused=behavior)
+    base.verdicts = Verdicts(specific=learned["specific"], balanced=learned["balanced"],
+                             actionable=learned["actionable"], behavior_focused=behavior)
     out = _finish(base, lang, has_strength, has_growth, rating)
     out.scores = _agreeing_scores(out.scores, out.verdicts)
     out.decided_by = mode

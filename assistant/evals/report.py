@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ..config import get_settings
 from . import svg
 from .base import CaseRow
 
@@ -121,8 +122,6 @@ def render_audit(result: AuditResult, *, source: str, generated_at: str) -> str:
             {g.name: [g.rate(f) for f in RATES.values()] for g in result.demographic_groups},
             vmax=1.0, width=720,
         ))
-    from ..config import get_settings
-
     return environment().get_template("audit.html.j2").render(
         r=result, source=source, generated_at=generated_at, flags=FLAGS,
         verdicts=get_settings().verdicts,  # what analyze() read for every review
