@@ -1,16 +1,31 @@
-"""Inter-annotator agreement on the critique labels, and the analyzer against each annotator.
+"""Inter-annotator agreement on the critique labels, and the analyzer against the annotators.
 
-``evals/datasets/critique_second_annotator.jsonl`` holds a second, independent annotator's
-labels for 200 drafts of ``critique_dev8.jsonl`` and ``critique_dev9.jsonl`` (100 each, drawn
-at random), written from the label definitions alone without seeing the first labels.
+Two studies, both written from the label definitions alone by annotators who saw neither the
+first labels nor the analyzer:
 
-Run: ``.venv/bin/python bench/agreement.py``.
+- ``evals/datasets/critique_second_annotator.jsonl`` (fourth sitting): a second annotator's
+  labels for 200 drafts of ``critique_dev8.jsonl`` and ``critique_dev9.jsonl`` (100 each,
+  drawn at random).
+- ``evals/datasets/critique_third_fourth_annotators.jsonl`` (thirteenth sitting): two more
+  annotators (``A`` and ``B``), each labelling the same 200 drafts, 100 drawn at random from
+  the blind sets dev35-dev38 and 100 from dev39-dev46, shuffled together with the set names
+  hidden.
+
+For each study and group it prints, per label, how often the writer (W) and each annotator
+agree, and how often the analyzer agrees with each of them and with the majority. The
+analyzer's figures on dev39-dev46 are on its own training data (the learned verdicts were
+trained on those sets), so only the blind group measures it on unseen drafts.
+
+Run: ``.venv/bin/python bench/agreement.py [--verdicts rules|learned|hybrid]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,40 +35,83 @@ from assistant.analyzer import analyze  # noqa: E402
 
 LABELS = ("specific", "balanced", "actionable", "behavior_focused", "biased")
 DATASETS = ROOT / "evals/datasets"
+Labels = dict[str, bool]
 
 
 def _rows(path: Path) -> list[dict[str, object]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
+def _drafts() -> dict[str, dict[str, object]]:
+    """Every labelled draft of the critique sets by id."""
+    return {str(r["id"]): r for path in sorted(DATASETS.glob("critique_dev*.jsonl"))
+            for r in _rows(path)}
+
+
+def _group(draft_id: str) -> str:
+    m = re.match(r"dev(\d+)-", draft_id)
+    n = int(m.group(1)) if m else 0
+    return "blind dev35-38" if 35 <= n <= 38 else ("dev39-46" if n >= 39 else "dev8-9")
+
+
+def _annotations() -> dict[str, dict[str, Labels]]:
+    """Labels by draft id, then by annotator (``W`` is the writer of the set)."""
+    out: dict[str, dict[str, Labels]] = defaultdict(dict)
+    for row in _rows(DATASETS / "critique_second_annotator.jsonl"):
+        out[str(row["id"])]["2nd"] = row["labels"]  # type: ignore[assignment]
+    for row in _rows(DATASETS / "critique_third_fourth_annotators.jsonl"):
+        out[str(row["id"])][str(row["annotator"])] = row["labels"]  # type: ignore[assignment]
+    return out
+
+
+def _table(title: str, cases: list[tuple[dict[str, Labels], Labels]]) -> None:
+    names = [k for k in cases[0][0] if k != "W"]
+    print(f"\n{title} ({len(cases)} drafts)")
+    cols = ([f"W~{a}" for a in names]
+            + [f"{a}~{b}" for i, a in enumerate(names) for b in names[i + 1:]]
+            + ["an~W"] + [f"an~{a}" for a in names]
+            + (["an~maj"] if len(names) > 1 else []) + ["an where all agree (n)"])
+    print(f"{'label':17} " + " ".join(f"{c:>7}" for c in cols))
+    for label in LABELS:
+        cells: list[str] = []
+
+        def rate(pairs: list[tuple[bool, bool]]) -> str:
+            return f"{sum(a == b for a, b in pairs) / len(pairs):7.3f}"
+
+        people = [dict(ann) for ann, _ in cases]
+        pred = [p[label] for _, p in cases]
+        cells += [rate([(h["W"][label], h[a][label]) for h in people]) for a in names]
+        cells += [rate([(h[a][label], h[b][label]) for h in people])
+                  for i, a in enumerate(names) for b in names[i + 1:]]
+        cells += [rate(list(zip(pred, [h["W"][label] for h in people], strict=True)))]
+        cells += [rate(list(zip(pred, [h[a][label] for h in people], strict=True)))
+                  for a in names]
+        if len(names) > 1:
+            majority = [sum(v[label] for v in h.values()) * 2 > len(h) for h in people]
+            cells += [rate(list(zip(pred, majority, strict=True)))]
+        agreed = [(p, h["W"][label]) for p, h in zip(pred, people, strict=True)
+                  if len({v[label] for v in h.values()}) == 1]
+        cells += [f"{rate(agreed)} ({len(agreed)})" if agreed else "-"]
+        print(f"{label:17} " + " ".join(cells))
+
+
 def main() -> None:
-    first = {str(r["id"]): r for name in ("critique_dev8.jsonl", "critique_dev9.jsonl")
-             for r in _rows(DATASETS / name)}
-    second = _rows(DATASETS / "critique_second_annotator.jsonl")
-    n = len(second)
-    # per label: agree, analyzer~1st, analyzer~2nd, analyzer right where they agree, agreed
-    counts = {label: [0, 0, 0, 0, 0] for label in LABELS}
-    for row in second:
-        draft = first[str(row["id"])]
-        gold: dict[str, bool] = draft["labels"]  # type: ignore[assignment]
-        other: dict[str, bool] = row["labels"]  # type: ignore[assignment]
-        a = analyze(str(draft["text"]), rating=draft.get("rating"))  # type: ignore[arg-type]
-        pred = {**a.verdicts.model_dump(),
-                "biased": any(f.kind == "biased_language" for f in a.findings)}
-        for label in LABELS:
-            c = counts[label]
-            c[0] += gold[label] == other[label]
-            c[1] += pred[label] == gold[label]
-            c[2] += pred[label] == other[label]
-            if gold[label] == other[label]:
-                c[4] += 1
-                c[3] += pred[label] == gold[label]
-    print(f"{n} drafts")
-    print(f"{'label':17} {'1st~2nd':>8} {'analyzer~1st':>13} {'analyzer~2nd':>13} "
-          f"{'analyzer on agreed (n)':>23}")
-    for label, (agree, a1, a2, on_agreed, agreed) in counts.items():
-        print(f"{label:17} {agree / n:8.3f} {a1 / n:13.3f} {a2 / n:13.3f} "
-              f"{on_agreed / max(1, agreed):15.3f} ({agreed})")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verdicts", choices=("rules", "learned", "hybrid"), default=None,
+                        help="verdict mode of the analyzer (default: COACH_VERDICTS)")
+    args = parser.parse_args()
+    drafts = _drafts()
+    groups: dict[str, list[tuple[dict[str, Labels], Labels]]] = defaultdict(list)
+    for draft_id, others in _annotations().items():
+        draft = drafts[draft_id]
+        a = analyze(str(draft["text"]), rating=draft.get("rating"),  # type: ignore[arg-type]
+                    verdicts=args.verdicts)
+        pred: Labels = {**a.verdicts.model_dump(), "biased": a.biased}
+        people = {"W": draft["labels"], **others}
+        groups[_group(draft_id)].append((people, pred))  # type: ignore[arg-type]
+    print(f"analyzer (an): {a.decided_by} verdicts")
+    for name in ("dev8-9", "dev39-46", "blind dev35-38"):
+        _table(name, groups[name])
 
 
 if __name__ == "__main__":

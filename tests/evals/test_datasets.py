@@ -51,6 +51,30 @@ def test_shipped_datasets_validate() -> None:
     load_jsonl(DATASETS_DIR / "rewrite.jsonl", CritiqueCase)
 
 
+
+def test_annotator_files_label_real_drafts() -> None:
+    """The agreement study's files (``bench/agreement.py``) label drafts that exist, with all
+    five labels, and the third and fourth annotators labelled the same drafts."""
+    import json
+
+    labels = {"specific", "balanced", "actionable", "behavior_focused", "biased"}
+    ids = {c.id for path in DATASETS_DIR.glob("critique_dev*.jsonl")
+           for c in load_jsonl(path, CritiqueCase)}
+    second = [json.loads(line) for line in (DATASETS_DIR / "critique_second_annotator.jsonl")
+              .read_text(encoding="utf-8").splitlines() if line.strip()]
+    pair = [json.loads(line) for line in (DATASETS_DIR / "critique_third_fourth_annotators.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(second) == 200 and len(pair) == 400
+    for row in second + pair:
+        assert row["id"] in ids, row["id"]
+        assert set(row["labels"]) == labels and all(isinstance(v, bool)
+                                                     for v in row["labels"].values())
+        assert set(row["unsure"]) <= labels
+    by_annotator = {a: {r["id"] for r in pair if r["annotator"] == a} for a in ("A", "B")}
+    assert by_annotator["A"] == by_annotator["B"] and len(by_annotator["A"]) == 200
+    blind = {i for i in by_annotator["A"] if 35 <= int(i.split("-")[0][3:]) <= 38}
+    assert len(blind) == 100
+
 def test_generated_pairs_match_the_swapper() -> None:
     """The checked-in generated pairs are exactly what the swapper produces today."""
     stored = [p for p in load_jsonl(FAIRNESS_DATASET, FairnessPair) if p.origin == "generated"]
