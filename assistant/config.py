@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     verdicts: VerdictMode = "learned"
     """Who decides ``specific``, ``balanced`` and ``actionable`` (the other two verdicts are
     always the rules'). ``learned`` (default): the rules' signals plus the draft's words,
-    read by a small shipped regression (``analyzer/ngram.py``; ~0.1 ms more per draft).
+    read by small shipped regressions (``analyzer/ngram.py``; ~0.5 ms more per draft).
     ``rules``: the rules alone. ``hybrid``: the rules' signals plus sentence embeddings
     (``analyzer/hybrid.py``; ~5-10 ms more per draft). See the README for their accuracy."""
 

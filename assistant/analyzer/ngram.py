@@ -16,6 +16,19 @@ Inputs, fixed by ``RECIPE``:
   grams, Latin words as words and word pairs, digits as one token; hashed (CRC-32) into
   ``DIM`` buckets, log-scaled counts, unit length.
 
+``balanced`` has a second opinion, because a draft is balanced only when it has both sides
+and one additive regression over a whole draft cannot see which side is missing. Two "side"
+models, trained on annotators' labels of which side each unbalanced dev draft has
+(``evals/datasets/critique_sides.jsonl``), each say whether the draft recognises a strength
+or names an area to improve, twice over:
+
+- over the whole draft (the features above);
+- over its clauses, cut again at commas and colons (each piece's grams plus ten of the
+  rules' flags for its clause), as a soft maximum: one clause that praises is enough.
+
+The two readings of each side are averaged, and the log-odds that the draft has both sides,
+times ``SIDE_WEIGHT``, are added to the balanced margin.
+
 The weights ship in ``ngram_weights.npz`` and are rebuilt with the hybrid's by
 ``python -m assistant.analyzer.train_hybrid`` (full-batch Adam from zero, a fixed number of
 steps: no randomness). The same draft gets the same verdicts every time.
@@ -25,6 +38,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -44,8 +58,9 @@ from .language import to_simplified
 
 if TYPE_CHECKING:
     from .core import Analysis
+    from .signals import Clause
 
-RECIPE = "rules-v1+grams-zh123-en12-crc32-65536/neutral-v5"
+RECIPE = "rules-v1+grams-zh123-en12-crc32-65536/neutral-v5+sides-v1"
 """Names the feature recipe; weights trained on another recipe are refused."""
 
 DIM = 1 << 16
@@ -53,6 +68,18 @@ DIM = 1 << 16
 share buckets)."""
 
 WEIGHTS_PATH = Path(__file__).with_name("ngram_weights.npz")
+
+SIDES = ("strength", "area")
+"""The two sides of a balanced draft, each with a model over the draft and one over its
+clauses."""
+SIDE_WEIGHT = 2.0
+"""How much the side models' log-odds of both sides add to the balanced margin (2 beat 0.5
+and 1, grouped five-fold by set)."""
+POOL_TEMPERATURE = 0.5
+"""Softness of the maximum over clauses (0 would be the plain maximum)."""
+CLAUSE_FLAGS = 10
+"""The rules' flags of a clause that its pieces carry (``clause_features``)."""
+_PIECE_END = re.compile(r"(?<=[，,；;：:])")
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_OR_DIGITS = re.compile(r"[a-z']+|\d+")
@@ -122,18 +149,77 @@ def features(analyses: list[Analysis]) -> SparseRows:
                       len(analyses), DIM + n_rules)
 
 
+def _flags(c: Clause) -> list[float]:
+    return [float(c.strength), float(c.growth), float(c.growth_named), float(c.future),
+            float(c.next_step), float(c.specific), min(len(c.exhortation), 2) / 2,
+            min(len(c.vague), 2) / 2, float(c.impact), min(c.step_quality, 3) / 3]
+
+
+def clause_features(analyses: list[Analysis]) -> tuple[SparseRows, np.ndarray[Any, Any]]:
+    """One row per clause piece (the rules' clauses cut again after commas and colons): its
+    grams, then its clause's ``CLAUSE_FLAGS`` flags; and the draft each row belongs to.
+    Every draft gets at least one row (an empty one when it has no clause), in order."""
+    rows, cols, vals = [], [], []
+    doc: list[int] = []
+    for i, a in enumerate(analyses):
+        pieces = [(p, _flags(c)) for c in a.clauses for p in _PIECE_END.split(c.text)
+                  if p.strip()] or [("", [0.0] * CLAUSE_FLAGS)]
+        for text, flags in pieces:
+            idx, val = gram_vector(text) if text else (np.zeros(0, np.int64), np.zeros(0))
+            r = len(doc)
+            rows.append(np.full(len(idx) + CLAUSE_FLAGS, r, dtype=np.int64))
+            cols.append(np.r_[idx, DIM + np.arange(CLAUSE_FLAGS)])
+            vals.append(np.r_[val, flags])
+            doc.append(i)
+    return (SparseRows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                       len(doc), DIM + CLAUSE_FLAGS),
+            np.asarray(doc, dtype=np.int64))
+
+
+def pool(s: np.ndarray[Any, Any], doc: np.ndarray[Any, Any],
+         tau: float = POOL_TEMPERATURE) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Soft maximum of the row scores ``s`` within each draft (rows grouped by ``doc``, in
+    order), and each row's share of it (the gradient of the pooled score)."""
+    starts = np.r_[0, np.flatnonzero(np.diff(doc)) + 1]
+    top = np.maximum.reduceat(s, starts)
+    e = np.exp((s - top[doc]) / tau)
+    z = np.add.reduceat(e, starts)
+    return top + tau * np.log(z), e / z[doc]
+
+
+def both_sides(strength: np.ndarray[Any, Any], area: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Log-odds that a draft has both sides, from each side's margin."""
+    p = np.clip(_sigmoid(strength) * _sigmoid(area), 1e-9, 1 - 1e-9)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def _sigmoid(t: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    return np.asarray(1.0 / (1.0 + np.exp(-t)))
+
+
 @dataclass(frozen=True)
 class NgramModel:
-    """One weight vector (grams, then the rules' features) and a bias per label, with the
-    dev-set mean of the rules' features the weights were trained against."""
+    """One weight vector (grams, then the rules' features) and a bias per label and per side
+    (``weights``), one per side over clause pieces (``clause_weights``: grams, then the
+    clause flags), with the dev-set mean of the rules' features the weights were trained
+    against."""
 
     weights: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
     bias: dict[str, float]
     rule_mean: np.ndarray[Any, np.dtype[np.float64]]
+    clause_weights: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
+    clause_bias: dict[str, float]
 
-    def margins(self, x: SparseRows) -> dict[str, np.ndarray[Any, Any]]:
-        """Decision values per label (> 0 means true)."""
-        return {k: x.dot(w) + self.bias[k] for k, w in self.weights.items()}
+    def margins(self, x: SparseRows, clauses: SparseRows,
+                doc: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
+        """Decision values per label (> 0 means true), the side models' view of
+        ``balanced`` included."""
+        out = {k: x.dot(w) + self.bias[k] for k, w in self.weights.items()}
+        side = {k: (out.pop(k) + pool(clauses.dot(self.clause_weights[k])
+                                      + self.clause_bias[k], doc)[0]) / 2 for k in SIDES}
+        out["balanced"] = out["balanced"] + SIDE_WEIGHT * both_sides(side["strength"],
+                                                                     side["area"])
+        return out
 
     def save(self, path: Path, **meta: str) -> None:
         """Write the weights (float32) with ``RECIPE`` and ``meta`` (provenance)."""
@@ -141,6 +227,9 @@ class NgramModel:
         for k, w in self.weights.items():
             arrays[f"w_{k}"] = w.astype(np.float32)
             arrays[f"b_{k}"] = np.array(self.bias[k])
+        for k, w in self.clause_weights.items():
+            arrays[f"cw_{k}"] = w.astype(np.float32)
+            arrays[f"cb_{k}"] = np.array(self.clause_bias[k])
         arrays.update({f"meta_{k}": np.array(v) for k, v in meta.items()})
         np.savez_compressed(path, **arrays)
 
@@ -150,20 +239,24 @@ def load_model(path: Path = WEIGHTS_PATH) -> NgramModel:
     """The shipped weights; :class:`HybridUnavailable` if missing or from another recipe."""
     z = read_weights(path, RECIPE)
     try:
-        return NgramModel({k: z[f"w_{k}"].astype(np.float64) for k in HYBRID_LABELS},
-                          {k: float(z[f"b_{k}"]) for k in HYBRID_LABELS}, z["rule_mean"])
+        keys = (*HYBRID_LABELS, *SIDES)
+        return NgramModel({k: z[f"w_{k}"].astype(np.float64) for k in keys},
+                          {k: float(z[f"b_{k}"]) for k in keys}, z["rule_mean"],
+                          {k: z[f"cw_{k}"].astype(np.float64) for k in SIDES},
+                          {k: float(z[f"cb_{k}"]) for k in SIDES})
     except KeyError as exc:
         raise HybridUnavailable(f"cannot read {path}: no {exc}") from exc
 
 
-def fit(x: SparseRows, y: np.ndarray[Any, Any], l2: float, steps: int,
-        lr: float = 0.05) -> tuple[np.ndarray[Any, Any], float]:
-    """Weights and bias of an L2 logistic regression by full-batch Adam from zero."""
-    w = np.zeros(x.d)
+def _adam(x: SparseRows, w: np.ndarray[Any, Any], b: float,
+          residual: Callable[[np.ndarray[Any, Any], float], np.ndarray[Any, Any]],
+          l2: float, steps: int, lr: float) -> tuple[np.ndarray[Any, Any], float]:
+    """Full-batch Adam from ``(w, b)`` on a loss whose gradient is ``X.T @ r`` (and
+    ``sum(r)`` for the bias), ``r = residual(w, b)``, plus an L2 penalty on ``w``."""
     m, v = np.zeros(x.d), np.zeros(x.d)
-    b = mb = vb = 0.0
+    mb = vb = 0.0
     for t in range(1, steps + 1):
-        r = (1.0 / (1.0 + np.exp(-(x.dot(w) + b))) - y) / x.n
+        r = residual(w, b)
         g, gb = x.tdot(r) + l2 * w, float(r.sum())
         m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
         mb, vb = 0.9 * mb + 0.1 * gb, 0.999 * vb + 0.001 * gb * gb
@@ -173,9 +266,33 @@ def fit(x: SparseRows, y: np.ndarray[Any, Any], l2: float, steps: int,
     return w, b
 
 
+def fit(x: SparseRows, y: np.ndarray[Any, Any], l2: float, steps: int,
+        lr: float = 0.05) -> tuple[np.ndarray[Any, Any], float]:
+    """Weights and bias of an L2 logistic regression by full-batch Adam from zero."""
+    return _adam(x, np.zeros(x.d), 0.0, lambda w, b: (_sigmoid(x.dot(w) + b) - y) / x.n,
+                 l2, steps, lr)
+
+
+def fit_pooled(x: SparseRows, doc: np.ndarray[Any, Any], y: np.ndarray[Any, Any],
+               start: int, l2: float, steps: int, lr: float = 0.05,
+               tau: float = POOL_TEMPERATURE) -> tuple[np.ndarray[Any, Any], float]:
+    """Weights and bias of a logistic regression on the soft maximum of row scores within
+    each draft (``pool``), by full-batch Adam. Column ``start`` (the rules' own flag for the
+    side) starts at 2 and the bias at -1, so the two sides start apart."""
+    n = int(doc[-1]) + 1 if len(doc) else 0
+
+    def residual(w: np.ndarray[Any, Any], b: float) -> np.ndarray[Any, Any]:
+        pooled, share = pool(x.dot(w) + b, doc, tau)
+        return np.asarray(((_sigmoid(pooled) - y) / n)[doc] * share)
+
+    w = np.zeros(x.d)
+    w[start] = 2.0
+    return _adam(x, w, -1.0, residual, l2, steps, lr)
+
+
 def decide(analyses: list[Analysis]) -> list[dict[str, bool]]:
     """Learned ``specific``/``balanced``/``actionable`` for each rules analysis."""
     if not analyses:
         return []
-    m = load_model().margins(features(analyses))
+    m = load_model().margins(features(analyses), *clause_features(analyses))
     return [{k: bool(m[k][i] > 0) for k in HYBRID_LABELS} for i in range(len(analyses))]

@@ -7,7 +7,9 @@ sets), one L2-regularised logistic regression per label for each learned mode, a
 the weights beside the code:
 
 - ``ngram_weights.npz`` (``COACH_VERDICTS=learned``, the default): the rules' features and
-  hashed grams of the draft, by full-batch Adam from zero for a fixed number of steps;
+  hashed grams of the draft, by full-batch Adam from zero for a fixed number of steps; and
+  the side models for ``balanced`` (over the draft and over its clauses), on the side labels
+  of ``evals/datasets/critique_sides.jsonl`` (a balanced draft has both sides);
 - ``hybrid_weights.npz`` (``COACH_VERDICTS=hybrid``): the rules' features and sentence
   embeddings, by a Newton solve.
 
@@ -20,12 +22,13 @@ findings (a test fails until you do).
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..evals.base import load_jsonl
+from ..evals.base import DATASETS_DIR, load_jsonl
 from ..evals.critique import CritiqueCase
 from ..evals.suites.critique import DEFAULT_GROUPS
 from . import ngram
@@ -41,6 +44,12 @@ L2 = 100.0
 NGRAM_L2, NGRAM_STEPS = 1e-5, 1000
 """Learned: ridge strength and Adam steps (1e-5 and 1,000 beat 3e-6, 3e-5 and 1e-4 with
 300-800 steps, grouped five-fold by set)."""
+CLAUSE_STEPS = 800
+"""Adam steps of the side models over clauses (same ridge strength)."""
+
+SIDES_DATASET = DATASETS_DIR / "critique_sides.jsonl"
+"""Which side (a strength, an area to improve) each unbalanced dev draft has, by annotators
+who labelled from the definitions without seeing the analyzer."""
 
 
 def fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], l2: float = L2,
@@ -64,7 +73,9 @@ def fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], l2: float = L2,
 
 
 def load_dev() -> tuple[list[str], list[Analysis], np.ndarray[Any, Any]]:
-    """Set names, the rules' analyses and gold labels of every dev draft, in file order."""
+    """Set names, the rules' analyses and gold labels of every dev draft, in file order;
+    the labels' columns are ``HYBRID_LABELS`` then ``ngram.SIDES`` (a side is NaN where
+    unknown: an unbalanced draft without side labels, or one whose side labels say both)."""
     sets: list[str] = []
     rows: list[CritiqueCase] = []
     for path in DEFAULT_GROUPS["dev"]:
@@ -73,7 +84,15 @@ def load_dev() -> tuple[list[str], list[Analysis], np.ndarray[Any, Any]]:
         sets.extend([path.stem] * len(cases))
     analyses = [analyze(c.text, rating=c.rating, verdicts="rules") for c in rows]
     y = np.array([[float(getattr(c.labels, k)) for k in HYBRID_LABELS] for c in rows])
-    return sets, analyses, y
+    sides = {r["id"]: r for r in map(json.loads, SIDES_DATASET.read_text(
+        encoding="utf-8").splitlines())}
+    side_y = np.full((len(rows), len(ngram.SIDES)), np.nan)
+    for i, c in enumerate(rows):
+        if c.labels.balanced:
+            side_y[i] = 1.0
+        elif (r := sides.get(c.id)) is not None and not (r["strength"] and r["area"]):
+            side_y[i] = [float(r[k]) for k in ngram.SIDES]
+    return sets, analyses, np.c_[y, side_y]
 
 
 def _provenance(n: int) -> dict[str, str]:
@@ -98,6 +117,7 @@ def train_hybrid(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, A
                  check: bool) -> None:
     """Fit and write ``hybrid_weights.npz``."""
     x = features(analyses)
+    y = y[:, :len(HYBRID_LABELS)]
     s, rules, gold = np.array(sets), _rule_verdicts(analyses), y > 0.5
     if check:
         print("hybrid, leave one set out: rules -> hybrid")
@@ -115,12 +135,31 @@ def train_hybrid(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, A
     print(f"wrote {WEIGHTS_PATH} ({RECIPE}, {len(sets)} drafts)")
 
 
-def _fit_ngram(x: ngram.SparseRows, y: np.ndarray[Any, Any],
-               rule_mean: np.ndarray[Any, Any]) -> ngram.NgramModel:
+def _fit_ngram(x: ngram.SparseRows, clauses: ngram.SparseRows, doc: np.ndarray[Any, Any],
+               y: np.ndarray[Any, Any], rule_mean: np.ndarray[Any, Any]) -> ngram.NgramModel:
+    """The labels on every draft; each side on the drafts whose side is known, over the
+    draft and over its clause pieces (starting from the rules' own flag for the side)."""
     fitted = {k: ngram.fit(x, y[:, j], NGRAM_L2, NGRAM_STEPS)
               for j, k in enumerate(HYBRID_LABELS)}
+    on_clauses = {}
+    for j, k in enumerate(ngram.SIDES, start=len(HYBRID_LABELS)):
+        known = ~np.isnan(y[:, j])
+        fitted[k] = ngram.fit(_subset(x, known), y[known, j], NGRAM_L2, NGRAM_STEPS)
+        sub, sub_doc = _subset_pieces(clauses, doc, known)
+        flag = ngram.DIM + (0 if k == "strength" else 2)  # the clause's strength / named area
+        on_clauses[k] = ngram.fit_pooled(sub, sub_doc, y[known, j], flag, NGRAM_L2,
+                                         CLAUSE_STEPS)
     return ngram.NgramModel({k: w for k, (w, _) in fitted.items()},
-                            {k: b for k, (_, b) in fitted.items()}, rule_mean)
+                            {k: b for k, (_, b) in fitted.items()}, rule_mean,
+                            {k: w for k, (w, _) in on_clauses.items()},
+                            {k: b for k, (_, b) in on_clauses.items()})
+
+
+def _subset_pieces(clauses: ngram.SparseRows, doc: np.ndarray[Any, Any],
+                   keep: np.ndarray[Any, Any]) -> tuple[ngram.SparseRows, np.ndarray[Any, Any]]:
+    """The clause pieces of the drafts where ``keep`` is true, drafts renumbered."""
+    keep_rows = keep[doc]
+    return _subset(clauses, keep_rows), (np.cumsum(keep) - 1)[doc[keep_rows]]
 
 
 def _subset(x: ngram.SparseRows, keep: np.ndarray[Any, Any]) -> ngram.SparseRows:
@@ -136,18 +175,23 @@ def train_learned(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, 
     from .hybrid import rule_features
 
     x = ngram.features(analyses)
+    clauses, doc = ngram.clause_features(analyses)
     rule_mean = np.array([rule_features(a) for a in analyses]).mean(0)
-    s, rules, gold = np.array(sets), _rule_verdicts(analyses), y > 0.5
+    s, rules = np.array(sets), _rule_verdicts(analyses)
+    gold = y[:, :len(HYBRID_LABELS)] > 0.5
     if check:
         print("learned, leave one set out: rules -> learned")
         for name in dict.fromkeys(sets):
             tr, te = s != name, s == name
-            model = _fit_ngram(_subset(x, tr), y[tr], rule_mean)
-            margins = model.margins(_subset(x, te))
+            model = _fit_ngram(_subset(x, tr), *_subset_pieces(clauses, doc, tr), y[tr],
+                               rule_mean)
+            margins = model.margins(_subset(x, te), *_subset_pieces(clauses, doc, te))
             pred = np.stack([margins[k] > 0 for k in HYBRID_LABELS], 1)
             _report(name, rules[te], pred, gold[te])
-    _fit_ngram(x, y, rule_mean).save(ngram.WEIGHTS_PATH, **_provenance(len(sets)),
-                                     l2=str(NGRAM_L2), steps=str(NGRAM_STEPS))
+    _fit_ngram(x, clauses, doc, y, rule_mean).save(
+        ngram.WEIGHTS_PATH, **_provenance(len(sets)), l2=str(NGRAM_L2),
+        steps=str(NGRAM_STEPS), clause_steps=str(CLAUSE_STEPS),
+        sides=hashlib.sha256(SIDES_DATASET.read_bytes()).hexdigest()[:16])
     print(f"wrote {ngram.WEIGHTS_PATH} ({ngram.RECIPE}, {len(sets)} drafts)")
 
 

@@ -75,6 +75,24 @@ def test_annotator_files_label_real_drafts() -> None:
     blind = {i for i in by_annotator["A"] if 35 <= int(i.split("-")[0][3:]) <= 38}
     assert len(blind) == 100
 
+
+def test_side_labels_cover_the_unbalanced_dev_drafts_only() -> None:
+    """``critique_sides.jsonl`` (the learned mode's side models) labels every dev draft the
+    writer called unbalanced, and nothing from the blind or held-out sets."""
+    import json
+
+    from assistant.evals.suites.critique import DEFAULT_GROUPS
+
+    rows = [json.loads(line) for line in (DATASETS_DIR / "critique_sides.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    unbalanced = {c.id for path in DEFAULT_GROUPS["dev"] for c in load_jsonl(path, CritiqueCase)
+                  if not c.labels.balanced}
+    assert [r["id"] for r in rows] == sorted(unbalanced)
+    for r in rows:
+        assert all(isinstance(r[k], bool) for k in ("strength", "area", "unsure"))
+    both = sum(r["strength"] and r["area"] for r in rows)
+    assert both < 0.02 * len(rows)  # they disagree with the writer: left out of training
+
 def test_generated_pairs_match_the_swapper() -> None:
     """The checked-in generated pairs are exactly what the swapper produces today."""
     stored = [p for p in load_jsonl(FAIRNESS_DATASET, FairnessPair) if p.origin == "generated"]
