@@ -93,6 +93,30 @@ def test_side_labels_cover_the_unbalanced_dev_drafts_only() -> None:
     both = sum(r["strength"] and r["area"] for r in rows)
     assert both < 0.02 * len(rows)  # they disagree with the writer: left out of training
 
+
+def test_piece_labels_point_into_every_dev_draft() -> None:
+    """``critique_pieces.jsonl``: for every dev draft, its pieces as character spans in
+    order, and which of them praise or name an area; a draft with both kinds of piece is
+    nearly always one its writer called balanced."""
+    import json
+
+    from assistant.evals.suites.critique import DEFAULT_GROUPS
+
+    cases = {c.id: c for path in DEFAULT_GROUPS["dev"] for c in load_jsonl(path, CritiqueCase)}
+    rows = [json.loads(line) for line in (DATASETS_DIR / "critique_pieces.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert sorted(r["id"] for r in rows) == sorted(cases)
+    agree = 0
+    for r in rows:
+        text = cases[r["id"]].text
+        ends = [0] + [e for _, e in r["pieces"]]
+        for (start, end), prev in zip(r["pieces"], ends, strict=False):
+            assert prev <= start < end <= len(text) and text[start:end].strip()
+        for k in r["strength"] + r["area"]:
+            assert 0 <= k < len(r["pieces"])
+        agree += (bool(r["strength"]) and bool(r["area"])) == cases[r["id"]].labels.balanced
+    assert agree >= 0.97 * len(rows)
+
 def test_generated_pairs_match_the_swapper() -> None:
     """The checked-in generated pairs are exactly what the swapper produces today."""
     stored = [p for p in load_jsonl(FAIRNESS_DATASET, FairnessPair) if p.origin == "generated"]
