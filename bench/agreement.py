@@ -64,34 +64,29 @@ def _annotations() -> dict[str, dict[str, Labels]]:
     return out
 
 
+def _rate(xs: list[bool], ys: list[bool]) -> str:
+    return f"{sum(x == y for x, y in zip(xs, ys, strict=True)) / len(xs):7.3f}"
+
+
 def _table(title: str, cases: list[tuple[dict[str, Labels], Labels]]) -> None:
-    names = [k for k in cases[0][0] if k != "W"]
+    """Agreement of each pair of people, then of the analyzer (``an``) with each of them."""
+    people = list(cases[0][0])  # "W" first, then the annotators
+    pairs = [(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
+    pairs += [("an", p) for p in people]
+    majority = len(people) > 2
     print(f"\n{title} ({len(cases)} drafts)")
-    cols = ([f"W~{a}" for a in names]
-            + [f"{a}~{b}" for i, a in enumerate(names) for b in names[i + 1:]]
-            + ["an~W"] + [f"an~{a}" for a in names]
-            + (["an~maj"] if len(names) > 1 else []) + ["an where all agree (n)"])
-    print(f"{'label':17} " + " ".join(f"{c:>7}" for c in cols))
+    cols = [f"{a}~{b}" for a, b in pairs] + (["an~maj"] if majority else [])
+    print(f"{'label':17} " + " ".join(f"{c:>7}" for c in [*cols, "an where all agree (n)"]))
     for label in LABELS:
-        cells: list[str] = []
-
-        def rate(pairs: list[tuple[bool, bool]]) -> str:
-            return f"{sum(a == b for a, b in pairs) / len(pairs):7.3f}"
-
-        people = [dict(ann) for ann, _ in cases]
-        pred = [p[label] for _, p in cases]
-        cells += [rate([(h["W"][label], h[a][label]) for h in people]) for a in names]
-        cells += [rate([(h[a][label], h[b][label]) for h in people])
-                  for i, a in enumerate(names) for b in names[i + 1:]]
-        cells += [rate(list(zip(pred, [h["W"][label] for h in people], strict=True)))]
-        cells += [rate(list(zip(pred, [h[a][label] for h in people], strict=True)))
-                  for a in names]
-        if len(names) > 1:
-            majority = [sum(v[label] for v in h.values()) * 2 > len(h) for h in people]
-            cells += [rate(list(zip(pred, majority, strict=True)))]
-        agreed = [(p, h["W"][label]) for p, h in zip(pred, people, strict=True)
-                  if len({v[label] for v in h.values()}) == 1]
-        cells += [f"{rate(agreed)} ({len(agreed)})" if agreed else "-"]
+        col = {p: [labels[p][label] for labels, _ in cases] for p in people}
+        col["an"] = [pred[label] for _, pred in cases]
+        cells = [_rate(col[a], col[b]) for a, b in pairs]
+        if majority:
+            votes = [sum(col[p][i] for p in people) * 2 > len(people) for i in range(len(cases))]
+            cells.append(_rate(col["an"], votes))
+        agreed = [i for i in range(len(cases)) if len({col[p][i] for p in people}) == 1]
+        cells.append(f"{_rate([col['an'][i] for i in agreed], [col['W'][i] for i in agreed])} "
+                     f"({len(agreed)})" if agreed else "-")
         print(f"{label:17} " + " ".join(cells))
 
 

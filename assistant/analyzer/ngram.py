@@ -79,6 +79,9 @@ POOL_TEMPERATURE = 0.5
 """Softness of the maximum over clauses (0 would be the plain maximum)."""
 CLAUSE_FLAGS = 10
 """The rules' flags of a clause that its pieces carry (``clause_features``)."""
+SIDE_FLAG = {"strength": 0, "area": 2}
+"""Each side's own flag among them (the clause's strength, its named area): where the side
+model over clauses starts from (``fit_pooled``)."""
 _PIECE_END = re.compile(r"(?<=[，,；;：:])")
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -132,24 +135,28 @@ class SparseRows:
         return np.bincount(self.cols, weights=self.vals * r[self.rows], minlength=self.d)
 
 
-def features(analyses: list[Analysis]) -> SparseRows:
-    """The feature rows of the rules' analyses of some drafts."""
+def _stack(items: list[tuple[str, list[float]]]) -> SparseRows:
+    """One row per ``(text, numbers)``: the text's grams, then the numbers."""
     rows, cols, vals = [], [], []
-    n_rules = 0
-    for i, a in enumerate(analyses):
-        idx, val = gram_vector(a.text)
-        dense = np.asarray(rule_features(a), dtype=np.float64)
-        n_rules = len(dense)
-        rows.append(np.full(len(idx) + len(dense), i, dtype=np.int64))
-        cols.append(np.r_[idx, DIM + np.arange(len(dense))])
-        vals.append(np.r_[val, dense])
+    n_dense = len(items[0][1]) if items else 0
+    for i, (text, dense) in enumerate(items):
+        idx, val = gram_vector(text)
+        rows.append(np.full(len(idx) + n_dense, i, dtype=np.int64))
+        cols.append(np.r_[idx, DIM + np.arange(n_dense)])
+        vals.append(np.r_[val, np.asarray(dense, dtype=np.float64)])
     return SparseRows(np.concatenate(rows) if rows else np.zeros(0, np.int64),
                       np.concatenate(cols) if cols else np.zeros(0, np.int64),
                       np.concatenate(vals) if vals else np.zeros(0),
-                      len(analyses), DIM + n_rules)
+                      len(items), DIM + n_dense)
+
+
+def features(analyses: list[Analysis]) -> SparseRows:
+    """The feature rows of the rules' analyses of some drafts."""
+    return _stack([(a.text, rule_features(a)) for a in analyses])
 
 
 def _flags(c: Clause) -> list[float]:
+    """The ``CLAUSE_FLAGS`` numbers a clause's pieces carry (``SIDE_FLAG`` indexes them)."""
     return [float(c.strength), float(c.growth), float(c.growth_named), float(c.future),
             float(c.next_step), float(c.specific), min(len(c.exhortation), 2) / 2,
             min(len(c.vague), 2) / 2, float(c.impact), min(c.step_quality, 3) / 3]
@@ -159,21 +166,14 @@ def clause_features(analyses: list[Analysis]) -> tuple[SparseRows, np.ndarray[An
     """One row per clause piece (the rules' clauses cut again after commas and colons): its
     grams, then its clause's ``CLAUSE_FLAGS`` flags; and the draft each row belongs to.
     Every draft gets at least one row (an empty one when it has no clause), in order."""
-    rows, cols, vals = [], [], []
+    items: list[tuple[str, list[float]]] = []
     doc: list[int] = []
     for i, a in enumerate(analyses):
         pieces = [(p, _flags(c)) for c in a.clauses for p in _PIECE_END.split(c.text)
                   if p.strip()] or [("", [0.0] * CLAUSE_FLAGS)]
-        for text, flags in pieces:
-            idx, val = gram_vector(text) if text else (np.zeros(0, np.int64), np.zeros(0))
-            r = len(doc)
-            rows.append(np.full(len(idx) + CLAUSE_FLAGS, r, dtype=np.int64))
-            cols.append(np.r_[idx, DIM + np.arange(CLAUSE_FLAGS)])
-            vals.append(np.r_[val, flags])
-            doc.append(i)
-    return (SparseRows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                       len(doc), DIM + CLAUSE_FLAGS),
-            np.asarray(doc, dtype=np.int64))
+        items.extend(pieces)
+        doc.extend([i] * len(pieces))
+    return _stack(items), np.asarray(doc, dtype=np.int64)
 
 
 def pool(s: np.ndarray[Any, Any], doc: np.ndarray[Any, Any],

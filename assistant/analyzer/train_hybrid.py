@@ -146,9 +146,8 @@ def _fit_ngram(x: ngram.SparseRows, clauses: ngram.SparseRows, doc: np.ndarray[A
         known = ~np.isnan(y[:, j])
         fitted[k] = ngram.fit(_subset(x, known), y[known, j], NGRAM_L2, NGRAM_STEPS)
         sub, sub_doc = _subset_pieces(clauses, doc, known)
-        flag = ngram.DIM + (0 if k == "strength" else 2)  # the clause's strength / named area
-        on_clauses[k] = ngram.fit_pooled(sub, sub_doc, y[known, j], flag, NGRAM_L2,
-                                         CLAUSE_STEPS)
+        on_clauses[k] = ngram.fit_pooled(sub, sub_doc, y[known, j],
+                                         ngram.DIM + ngram.SIDE_FLAG[k], NGRAM_L2, CLAUSE_STEPS)
     return ngram.NgramModel({k: w for k, (w, _) in fitted.items()},
                             {k: b for k, (_, b) in fitted.items()}, rule_mean,
                             {k: w for k, (w, _) in on_clauses.items()},
