@@ -11,7 +11,8 @@ import pytest
 from test_analyzer_verdicts import CASES, CLASS_CASES
 
 from assistant.analyzer import analyze, ngram
-from assistant.analyzer.hybrid import HYBRID_LABELS, HybridUnavailable, rule_features
+from assistant.analyzer.core import _learned_findings
+from assistant.analyzer.hybrid import HYBRID_LABELS, Decision, HybridUnavailable, rule_features
 from assistant.config import Settings, VerdictMode
 from assistant.evals.base import load_jsonl
 from assistant.evals.counterfactual import FAIRNESS_DATASET, FairnessPair
@@ -102,6 +103,24 @@ def test_clause_pieces_cut_at_commas_and_carry_their_clause_flags() -> None:
     assert x.d == ngram.DIM + ngram.CLAUSE_FLAGS
 
 
+def test_a_piece_knows_where_it_is_and_which_findings_it_holds() -> None:
+    draft = "Results were solid, but he is lazy. She is too old to change: a shame."
+    a = analyze(draft, verdicts="rules")
+    kinds = {f.kind for f in a.findings}
+    assert {"personality_label", "biased_language"} <= kinds
+    ps = ngram.pieces(a)
+    assert all(draft[p.start:p.end] == p.text for p in ps)
+    label = ngram.START_FLAG["personality_label"]
+    coded = ngram.START_FLAG["biased_language"]
+    lazy = next(p for p in ps if "lazy" in p.text)
+    old = next(p for p in ps if "old" in p.text)
+    assert lazy.flags[label] == 1.0 and lazy.flags[coded] == 0.0
+    assert old.flags[coded] == 1.0
+    assert next(p for p in ps if "solid" in p.text).flags[label] == 0.0
+    assert ngram.pieces(analyze("...", verdicts="rules")) == [
+        ngram.Piece(0, 0, "", [0.0] * ngram.CLAUSE_FLAGS)]
+
+
 def test_both_sides_is_the_log_odds_of_two_sides() -> None:
     out = ngram.both_sides(np.array([10.0, -10.0, 0.0]), np.array([10.0, 10.0, 0.0]))
     assert out[0] > 5 and out[1] < -5
@@ -110,8 +129,8 @@ def test_both_sides_is_the_log_odds_of_two_sides() -> None:
 
 def test_shipped_weights_load_and_refuse_another_recipe(tmp_path: Path) -> None:
     model = ngram.load_model()
-    assert set(model.weights) == {*HYBRID_LABELS, *ngram.SIDES}
-    assert set(model.clause_weights) == set(ngram.SIDES)
+    assert set(model.weights) == {*HYBRID_LABELS, *ngram.SIDES, *ngram.FINDING_KINDS}
+    assert set(model.clause_weights) == {*ngram.SIDES, *ngram.FINDING_KINDS}
     n_rules = len(model.rule_mean)
     assert all(w.shape == (ngram.DIM + n_rules,) for w in model.weights.values())
     assert all(w.shape == (ngram.DIM + ngram.CLAUSE_FLAGS,)
@@ -142,22 +161,36 @@ def test_weights_match_the_rules_they_were_trained_on() -> None:
 
 @pytest.mark.parametrize(("mode", "n"), [("learned", 130), ("hybrid", 60)])
 def test_findings_and_scores_agree_with_the_learned_verdicts(mode: VerdictMode, n: int) -> None:
-    """Both learned modes change only the three draft-level verdicts; the draft-level
-    findings and the scores follow them, and a span finding never moves."""
+    """Both learned modes change the three draft-level verdicts, and the draft-level findings
+    and the scores follow them. Only the learned mode reads labels and coded words: it may
+    clear the rules' findings of those two kinds or add one of its own on a clause piece;
+    every other span finding stays where the rules put it."""
     changed = 0
+    read = set(ngram.FINDING_KINDS) if mode == "learned" else set()
     for case in _cases("holdout")[:n]:
         rules = analyze(case.text, rating=case.rating, verdicts="rules")
         learned = analyze(case.text, rating=case.rating, verdicts=mode)
         assert learned == analyze(case.text, rating=case.rating, verdicts=mode)
-        assert learned.verdicts.behavior_focused == rules.verdicts.behavior_focused
-        assert learned.biased == rules.biased
-        spans = [f for f in rules.findings if f.start is not None]
-        assert [f for f in learned.findings if f.start is not None] == spans
+        spans = [f for f in rules.findings if f.start is not None and f.kind not in read]
+        assert [f for f in learned.findings
+                if f.start is not None and f.kind not in read] == spans
+        for kind in read:
+            mine = [f for f in learned.findings if f.kind == kind]
+            theirs = [f for f in rules.findings if f.kind == kind]
+            added = [f for f in mine if f.category == "learned"]
+            assert mine in ([], theirs) or (not theirs and len(added) == len(mine) == 1)
+            for f in added:
+                assert f.start is not None and f.end is not None
+                assert f.text == case.text[f.start:f.end] == f.text.strip() != ""
         kinds = {f.kind for f in learned.findings}
         v, s = learned.verdicts, learned.scores
         assert v.specific == ("missing_example" not in kinds)
         assert v.actionable == ("missing_next_step" not in kinds)
         assert v.balanced == ("one_sided" not in kinds)
+        assert v.behavior_focused == ("personality_label" not in kinds)
+        if not read:
+            assert v.behavior_focused == rules.verdicts.behavior_focused
+            assert learned.biased == rules.biased
         assert (s.specificity >= 55) == v.specific
         assert (s.balance >= 70) == v.balanced
         assert (s.actionability >= 55) == v.actionable
@@ -165,29 +198,67 @@ def test_findings_and_scores_agree_with_the_learned_verdicts(mode: VerdictMode, 
     assert changed, f"{mode} never disagreed with the rules on {n} held-out drafts"
 
 
+def test_learned_findings_clear_what_the_model_reads_as_absent_and_add_what_it_finds() -> None:
+    draft = "Great quarter. She is lazy about the weekly report."
+    rules = analyze(draft, verdicts="rules")
+    assert [f.text for f in rules.findings if f.kind == "personality_label"]
+    where = (15, len(draft))
+    cleared = _learned_findings(rules.findings, Decision(
+        {}, {"personality_label": False, "biased_language": True},
+        {"personality_label": where, "biased_language": where}), draft, "en")
+    assert not [f for f in cleared if f.kind == "personality_label"]
+    (coded,) = [f for f in cleared if f.kind == "biased_language"]
+    assert (coded.start, coded.end, coded.category) == (15, len(draft), "learned")
+    assert coded.text in coded.message and "learned" in coded.message
+    kept = _learned_findings(rules.findings, Decision(
+        {}, {"personality_label": True}, {"personality_label": (0, 14)}), draft, "en")
+    assert kept == rules.findings  # the rules' own finding stays; nothing is added
+    assert _learned_findings([], Decision({}, {"personality_label": True},
+                                          {"personality_label": (0, 0)}), "", "en") == []
+    zh = _learned_findings([], Decision({}, {"personality_label": True},
+                                        {"personality_label": (0, 4)}), "这人不行。", "zh")
+    assert zh[0].text == "这人不行" and "学到" in zh[0].message
+
+
 def test_learned_is_at_least_as_accurate_as_the_rules_on_held_out_labels() -> None:
     """Never trained on: per label, the learned mode must not fall below the rules."""
     cases = _cases("holdout")
-    for label in HYBRID_LABELS:
-        hits = {mode: sum(getattr(analyze(c.text, rating=c.rating, verdicts=mode).verdicts,
-                                  label) == getattr(c.labels, label) for c in cases)
-                for mode in ("rules", "learned")}
+
+    def labels(text: str, rating: int | None, mode: VerdictMode) -> dict[str, bool]:
+        a = analyze(text, rating=rating, verdicts=mode)
+        return {**a.verdicts.model_dump(), "biased": a.biased}
+
+    got = {mode: [labels(c.text, c.rating, mode) for c in cases]
+           for mode in ("rules", "learned")}
+    for label in (*HYBRID_LABELS, "behavior_focused", "biased"):
+        hits = {mode: sum(p[label] == getattr(c.labels, label)
+                          for p, c in zip(preds, cases, strict=True))
+                for mode, preds in got.items()}
         assert hits["learned"] >= hits["rules"], (label, hits)
 
 
 def test_learned_keeps_to_the_rule_tables_as_a_whole() -> None:
     """The rules' own tables (written for the rules) must mostly hold for the learned mode
-    too: at least 97 % of their expectations on the three learned labels. Weights trained on
-    5,994 drafts kept 400 of 405, those on 8,394 kept 395, and with the side models for
-    balanced 399: the misses are mostly short drafts with one strength and one area called
-    one-sided (deferring to the rules on small margins cost 0.3 points of balanced leaving
-    sets out, so it is not done). The rules meet all of them."""
-    expected = [(draft, k, v) for draft, exp, *_ in
-                [*CASES, *(c for cs in CLASS_CASES.values() for c in cs)]
-                for k, v in exp.items() if k in HYBRID_LABELS]
-    held = sum(getattr(analyze(draft, verdicts="learned").verdicts, k) == v
-               for draft, k, v in expected)
-    assert held / len(expected) >= 0.97, f"{held}/{len(expected)}"
+    too: at least 97 % of their expectations on the three learned labels, 95 % on
+    ``behavior_focused`` and 99 % on ``biased``. Weights trained on 5,994 drafts kept 400 of
+    405 on the three, those on 8,394 kept 395, and with the side models for balanced 399:
+    the misses are mostly short drafts with one strength and one area called one-sided
+    (deferring to the rules on small margins cost 0.3 points of balanced leaving sets out,
+    so it is not done). With the label and coded-word models they keep 88 of 91
+    ``behavior_focused`` expectations (two short positive labels cleared, "Top bloke",
+    "a rock"; a family remark about shifts read as a label) and all 479 ``biased`` ones.
+    The rules meet all of them."""
+    rows = [*CASES, *(c for cs in CLASS_CASES.values() for c in cs)]
+    learned = {draft: analyze(draft, verdicts="learned") for draft, *_ in rows}
+
+    def share(expected: list[tuple[str, str, bool]]) -> float:
+        return sum((learned[d].biased if k == "biased" else getattr(learned[d].verdicts, k))
+                   == v for d, k, v in expected) / len(expected)
+
+    verdicts = [(d, k, v) for d, exp, _ in rows for k, v in exp.items()]
+    assert share([e for e in verdicts if e[1] in HYBRID_LABELS]) >= 0.97
+    assert share([e for e in verdicts if e[1] == "behavior_focused"]) >= 0.95
+    assert share([(d, "biased", b) for d, _, b in rows if b is not None]) >= 0.99
 
 
 def test_learned_gives_gender_swapped_pairs_the_same_verdicts() -> None:

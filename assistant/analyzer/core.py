@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -29,6 +29,9 @@ from .signals import (
     sentence_evidence,
     split_clauses,
 )
+
+if TYPE_CHECKING:
+    from .hybrid import Decision
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
 
@@ -333,7 +336,9 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
         from .ngram import decide
 
     (learned,) = decide([rules])
-    if learned["balanced"]:
+    base.findings = _learned_findings(base.findings, learned, text, lang)
+    behavior = not any(f.kind == "personality_label" for f in base.findings)
+    if learned.verdicts["balanced"]:
         has_strength = has_growth = True
     elif has_strength and has_growth:
         # The model found no real balance: the thinner side is the one that is missing.
@@ -341,11 +346,28 @@ def _analyze(text: str, rating: int | None, lexicons: Lexicons | None,
         n_growth = sum(c.growth_named for c in clauses)
         has_growth = n_growth > n_strength
         has_strength = not has_growth
-    base.verdicts = Verdicts(specific=learned["specific"], balanced=learned["balanced"],
-                             actionable=learned["actionable"], behavior_focused=behavior)
+    base.verdicts = Verdicts(**learned.verdicts, behavior_focused=behavior)
     out = _finish(base, lang, has_strength, has_growth, rating)
     out.scores = _agreeing_scores(out.scores, out.verdicts)
     out.decided_by = mode
+    return out
+
+
+def _learned_findings(findings: list[Finding], decision: Decision, text: str,
+                      lang: str) -> list[Finding]:
+    """``findings`` with the kinds a learned mode reads brought in line with it: the rules'
+    findings of a kind it reads as absent are cleared, and where it reads one the rules did
+    not find, a finding is placed on the clause piece that reads most like it."""
+    out = list(findings)
+    for kind, present in decision.present.items():
+        found = any(f.kind == kind for f in out)
+        if found and not present:
+            out = [f for f in out if f.kind != kind]
+        elif present and not found:
+            s, e = decision.where[kind]
+            if e > s:
+                m, sug = _msg(f"{kind}_learned", lang, text=text[s:e])
+                out.append(_span(kind, s, e, text, m, sug, category="learned"))
     return out
 
 

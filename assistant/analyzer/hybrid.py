@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,19 @@ _ZH_NEUTRAL = {
 }
 _ZH_GENDERED = re.compile("|".join(sorted(_ZH_NEUTRAL, key=len, reverse=True))
                           + r"|(?<!其)[他她](?!人|乡|国|处|方)")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A learned mode's reading of one draft: ``verdicts`` (``specific``, ``balanced``,
+    ``actionable``) and, for each span-finding kind it reads (the learned mode:
+    ``personality_label``, ``biased_language``), whether the draft has one (``present``) and
+    the clause piece that reads most like one (``where``: start, end). A kind it does not
+    read keeps the rules' findings."""
+
+    verdicts: dict[str, bool]
+    present: dict[str, bool] = field(default_factory=dict)
+    where: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class HybridUnavailable(RuntimeError):
@@ -218,9 +231,11 @@ def load_model(path: Path = WEIGHTS_PATH) -> HybridModel:
         raise HybridUnavailable(f"cannot read {path}: no {exc}") from exc
 
 
-def decide(analyses: list[Analysis]) -> list[dict[str, bool]]:
-    """Hybrid ``specific``/``balanced``/``actionable`` for each rules analysis."""
+def decide(analyses: list[Analysis]) -> list[Decision]:
+    """Hybrid ``specific``/``balanced``/``actionable`` for each rules analysis (the span
+    findings stay the rules')."""
     if not analyses:
         return []
     m = load_model().margins(features(analyses))
-    return [{k: bool(m[k][i] > 0) for k in HYBRID_LABELS} for i in range(len(analyses))]
+    return [Decision({k: bool(m[k][i] > 0) for k in HYBRID_LABELS})
+            for i in range(len(analyses))]

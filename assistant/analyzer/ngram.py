@@ -1,11 +1,14 @@
 """Learned verdicts (the default, ``COACH_VERDICTS=learned``): the rules' signals plus the
 draft's words, read by a small logistic regression trained on the team's labelled drafts.
 
-Like the hybrid (``hybrid.py``), it decides only the three draft-level judgements that hinge
-on what a whole draft says: ``specific``, ``balanced`` and ``actionable``;
-``behavior_focused`` and ``biased`` stay the rules' own (they are defined by findings with
-spans). Unlike the hybrid it needs no encoder: a draft costs the rules' time plus about
-0.1 ms, so it keeps the analyzer inside its 2 ms budget.
+Like the hybrid (``hybrid.py``), it decides the three draft-level judgements that hinge on
+what a whole draft says: ``specific``, ``balanced`` and ``actionable``. Unlike the hybrid it
+also reads the two defined by span findings, ``behavior_focused`` (no ``personality_label``)
+and ``biased`` (a ``biased_language`` finding): per kind, a model says whether the draft has
+one. Where it reads none, the rules' findings of that kind are cleared; where it reads one
+the rules missed, a finding is placed on the clause piece that reads most like it (see
+``core._learned_findings``). It needs no encoder: a draft costs the rules' time plus about
+0.5 ms, so it keeps the analyzer inside its 2 ms budget.
 
 Inputs, fixed by ``RECIPE``:
 
@@ -27,7 +30,10 @@ or names an area to improve, twice over:
   rules' flags for its clause), as a soft maximum: one clause that praises is enough.
 
 The two readings of each side are averaged, and the log-odds that the draft has both sides,
-times ``SIDE_WEIGHT``, are added to the balanced margin.
+times ``SIDE_WEIGHT``, are added to the balanced margin. Each finding kind of
+``FINDING_KINDS`` has the same pair of models, trained on the writers' ``behavior_focused``
+and ``biased`` labels; its pieces also carry whether a rules finding of that kind (or an
+absolute or vague wording) lies in them.
 
 The weights ship in ``ngram_weights.npz`` and are rebuilt with the hybrid's by
 ``python -m assistant.analyzer.train_hybrid`` (full-batch Adam from zero, a fixed number of
@@ -49,6 +55,7 @@ import numpy as np
 
 from .hybrid import (
     HYBRID_LABELS,
+    Decision,
     HybridUnavailable,
     neutral_text,
     read_weights,
@@ -60,7 +67,7 @@ if TYPE_CHECKING:
     from .core import Analysis
     from .signals import Clause
 
-RECIPE = "rules-v1+grams-zh123-en12-crc32-65536/neutral-v5+sides-v1"
+RECIPE = "rules-v1+grams-zh123-en12-crc32-65536/neutral-v5+sides-v2+findings-v1"
 """Names the feature recipe; weights trained on another recipe are refused."""
 
 DIM = 1 << 16
@@ -77,11 +84,17 @@ SIDE_WEIGHT = 2.0
 and 1, grouped five-fold by set)."""
 POOL_TEMPERATURE = 0.5
 """Softness of the maximum over clauses (0 would be the plain maximum)."""
-CLAUSE_FLAGS = 10
-"""The rules' flags of a clause that its pieces carry (``clause_features``)."""
-SIDE_FLAG = {"strength": 0, "area": 2}
-"""Each side's own flag among them (the clause's strength, its named area): where the side
-model over clauses starts from (``fit_pooled``)."""
+FINDING_KINDS = ("personality_label", "biased_language")
+"""The span findings the learned mode may add or clear (the verdicts ``behavior_focused``
+and ``biased`` are defined by them), each with a model over the draft and one over its
+clause pieces that says whether the draft has one."""
+_OVERLAP_KINDS = (*FINDING_KINDS, "absolute_language", "vague_language")
+CLAUSE_FLAGS = 14
+"""The numbers a clause piece carries (``clause_features``): ten of the rules' flags for its
+clause, then whether a rules finding of each of ``_OVERLAP_KINDS`` overlaps the piece."""
+START_FLAG = {"strength": 0, "area": 2, "personality_label": 10, "biased_language": 11}
+"""Each model over clause pieces starts from its own flag among them (the clause's strength,
+its named area, a label or a coded word the rules found there; ``fit_pooled``)."""
 _PIECE_END = re.compile(r"(?<=[，,；;：:])")
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -156,23 +169,48 @@ def features(analyses: list[Analysis]) -> SparseRows:
 
 
 def _flags(c: Clause) -> list[float]:
-    """The ``CLAUSE_FLAGS`` numbers a clause's pieces carry (``SIDE_FLAG`` indexes them)."""
+    """The rules' ten flags of a clause that its pieces carry (``START_FLAG`` indexes them)."""
     return [float(c.strength), float(c.growth), float(c.growth_named), float(c.future),
             float(c.next_step), float(c.specific), min(len(c.exhortation), 2) / 2,
             min(len(c.vague), 2) / 2, float(c.impact), min(c.step_quality, 3) / 3]
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A clause piece: where it is in the draft, its text and its ``CLAUSE_FLAGS`` numbers."""
+
+    start: int
+    end: int
+    text: str
+    flags: list[float]
+
+
+def pieces(a: Analysis) -> list[Piece]:
+    """The rules' clauses of ``a`` cut again after commas and colons, in order; one empty
+    piece when it has no clause."""
+    spans = [(f.kind, f.start, f.end) for f in a.findings
+             if f.kind in _OVERLAP_KINDS and f.start is not None and f.end is not None]
+    out: list[Piece] = []
+    for c in a.clauses:
+        pos = c.start
+        for p in _PIECE_END.split(c.text):
+            start, pos = pos, pos + len(p)
+            if p.strip():
+                hits = [float(any(k == kind and s < pos and e > start for k, s, e in spans))
+                        for kind in _OVERLAP_KINDS]
+                out.append(Piece(start, pos, p, _flags(c) + hits))
+    return out or [Piece(0, 0, "", [0.0] * CLAUSE_FLAGS)]
+
+
 def clause_features(analyses: list[Analysis]) -> tuple[SparseRows, np.ndarray[Any, Any]]:
-    """One row per clause piece (the rules' clauses cut again after commas and colons): its
-    grams, then its clause's ``CLAUSE_FLAGS`` flags; and the draft each row belongs to.
-    Every draft gets at least one row (an empty one when it has no clause), in order."""
-    items: list[tuple[str, list[float]]] = []
-    doc: list[int] = []
-    for i, a in enumerate(analyses):
-        pieces = [(p, _flags(c)) for c in a.clauses for p in _PIECE_END.split(c.text)
-                  if p.strip()] or [("", [0.0] * CLAUSE_FLAGS)]
-        items.extend(pieces)
-        doc.extend([i] * len(pieces))
+    """One row per clause piece (``pieces``): its grams, then its ``CLAUSE_FLAGS`` numbers;
+    and the draft each row belongs to. Every draft gets at least one row, in order."""
+    return _piece_rows([pieces(a) for a in analyses])
+
+
+def _piece_rows(drafts: list[list[Piece]]) -> tuple[SparseRows, np.ndarray[Any, Any]]:
+    items = [(p.text, p.flags) for ps in drafts for p in ps]
+    doc = [i for i, ps in enumerate(drafts) for _ in ps]
     return _stack(items), np.asarray(doc, dtype=np.int64)
 
 
@@ -199,10 +237,10 @@ def _sigmoid(t: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 @dataclass(frozen=True)
 class NgramModel:
-    """One weight vector (grams, then the rules' features) and a bias per label and per side
-    (``weights``), one per side over clause pieces (``clause_weights``: grams, then the
-    clause flags), with the dev-set mean of the rules' features the weights were trained
-    against."""
+    """One weight vector (grams, then the rules' features) and a bias per label, per side
+    and per finding kind (``weights``), one per side and per finding kind over clause pieces
+    (``clause_weights``: grams, then the piece's numbers), with the dev-set mean of the
+    rules' features the weights were trained against."""
 
     weights: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
     bias: dict[str, float]
@@ -210,15 +248,20 @@ class NgramModel:
     clause_weights: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
     clause_bias: dict[str, float]
 
+    def piece_scores(self, clauses: SparseRows, key: str) -> np.ndarray[Any, Any]:
+        """The model over clause pieces for ``key``: one score per piece."""
+        return clauses.dot(self.clause_weights[key]) + self.clause_bias[key]
+
     def margins(self, x: SparseRows, clauses: SparseRows,
                 doc: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
-        """Decision values per label (> 0 means true), the side models' view of
-        ``balanced`` included."""
+        """Decision values (> 0 means true) per label, the side models' view of
+        ``balanced`` included, and per finding kind (> 0: the draft has one); a side or a
+        finding kind is the mean of its model over the draft and its model over pieces."""
         out = {k: x.dot(w) + self.bias[k] for k, w in self.weights.items()}
-        side = {k: (out.pop(k) + pool(clauses.dot(self.clause_weights[k])
-                                      + self.clause_bias[k], doc)[0]) / 2 for k in SIDES}
-        out["balanced"] = out["balanced"] + SIDE_WEIGHT * both_sides(side["strength"],
-                                                                     side["area"])
+        for k in (*SIDES, *FINDING_KINDS):
+            out[k] = (out[k] + pool(self.piece_scores(clauses, k), doc)[0]) / 2
+        out["balanced"] = out["balanced"] + SIDE_WEIGHT * both_sides(out.pop("strength"),
+                                                                     out.pop("area"))
         return out
 
     def save(self, path: Path, **meta: str) -> None:
@@ -239,11 +282,11 @@ def load_model(path: Path = WEIGHTS_PATH) -> NgramModel:
     """The shipped weights; :class:`HybridUnavailable` if missing or from another recipe."""
     z = read_weights(path, RECIPE)
     try:
-        keys = (*HYBRID_LABELS, *SIDES)
+        keys, pooled = (*HYBRID_LABELS, *SIDES, *FINDING_KINDS), (*SIDES, *FINDING_KINDS)
         return NgramModel({k: z[f"w_{k}"].astype(np.float64) for k in keys},
                           {k: float(z[f"b_{k}"]) for k in keys}, z["rule_mean"],
-                          {k: z[f"cw_{k}"].astype(np.float64) for k in SIDES},
-                          {k: float(z[f"cb_{k}"]) for k in SIDES})
+                          {k: z[f"cw_{k}"].astype(np.float64) for k in pooled},
+                          {k: float(z[f"cb_{k}"]) for k in pooled})
     except KeyError as exc:
         raise HybridUnavailable(f"cannot read {path}: no {exc}") from exc
 
@@ -290,9 +333,27 @@ def fit_pooled(x: SparseRows, doc: np.ndarray[Any, Any], y: np.ndarray[Any, Any]
     return _adam(x, w, -1.0, residual, l2, steps, lr)
 
 
-def decide(analyses: list[Analysis]) -> list[dict[str, bool]]:
-    """Learned ``specific``/``balanced``/``actionable`` for each rules analysis."""
+def _stripped(p: Piece) -> tuple[int, int]:
+    """Where the words of piece ``p`` are (its text without surrounding space)."""
+    lead = len(p.text) - len(p.text.lstrip())
+    return p.start + lead, p.start + len(p.text.rstrip())
+
+
+def decide(analyses: list[Analysis]) -> list[Decision]:
+    """The learned reading of each rules analysis."""
     if not analyses:
         return []
-    m = load_model().margins(features(analyses), *clause_features(analyses))
-    return [{k: bool(m[k][i] > 0) for k in HYBRID_LABELS} for i in range(len(analyses))]
+    model = load_model()
+    drafts = [pieces(a) for a in analyses]
+    clauses, doc = _piece_rows(drafts)
+    m = model.margins(features(analyses), clauses, doc)
+    top = {k: model.piece_scores(clauses, k) for k in FINDING_KINDS}
+    starts = np.r_[0, np.cumsum([len(ps) for ps in drafts])]
+    out = []
+    for i, ps in enumerate(drafts):
+        lo, hi = starts[i], starts[i + 1]
+        best = {k: ps[int(np.argmax(top[k][lo:hi]))] for k in FINDING_KINDS}
+        out.append(Decision({k: bool(m[k][i] > 0) for k in HYBRID_LABELS},
+                            {k: bool(m[k][i] > 0) for k in FINDING_KINDS},
+                            {k: _stripped(p) for k, p in best.items()}))
+    return out

@@ -9,13 +9,16 @@ the weights beside the code:
 - ``ngram_weights.npz`` (``COACH_VERDICTS=learned``, the default): the rules' features and
   hashed grams of the draft, by full-batch Adam from zero for a fixed number of steps; and
   the side models for ``balanced`` (over the draft and over its clauses), on the side labels
-  of ``evals/datasets/critique_sides.jsonl`` (a balanced draft has both sides);
+  of ``evals/datasets/critique_sides.jsonl`` (a balanced draft has both sides); and the
+  same pair for personality labels and coded words, on the ``behavior_focused`` and
+  ``biased`` labels;
 - ``hybrid_weights.npz`` (``COACH_VERDICTS=hybrid``): the rules' features and sentence
   embeddings, by a Newton solve.
 
-Neither uses randomness. ``--check`` prints leave-one-set-out accuracy first (each dev set
-scored by a model trained on the others), which is how the recipes and the regularisation
-were chosen. Run it after any change to the rules: the features include their verdicts and
+Neither uses randomness. ``--check`` prints cross-validated accuracy first, which is how
+the recipes and the regularisation were chosen: for the learned mode, grouped five-fold by
+set (``FOLDS``; about six minutes), for the hybrid, each dev set scored by a model trained on
+the others. Run it after any change to the rules: the features include their verdicts and
 findings (a test fails until you do).
 """
 
@@ -74,8 +77,10 @@ def fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], l2: float = L2,
 
 def load_dev() -> tuple[list[str], list[Analysis], np.ndarray[Any, Any]]:
     """Set names, the rules' analyses and gold labels of every dev draft, in file order;
-    the labels' columns are ``HYBRID_LABELS`` then ``ngram.SIDES`` (a side is NaN where
-    unknown: an unbalanced draft without side labels, or one whose side labels say both)."""
+    the labels' columns are ``HYBRID_LABELS``, then ``ngram.SIDES`` (a side is NaN where
+    unknown: an unbalanced draft without side labels, or one whose side labels say both),
+    then ``ngram.FINDING_KINDS`` (the draft labels the person: not ``behavior_focused``; the
+    draft uses coded language: ``biased``)."""
     sets: list[str] = []
     rows: list[CritiqueCase] = []
     for path in DEFAULT_GROUPS["dev"]:
@@ -92,7 +97,9 @@ def load_dev() -> tuple[list[str], list[Analysis], np.ndarray[Any, Any]]:
             side_y[i] = 1.0
         elif (r := sides.get(c.id)) is not None and not (r["strength"] and r["area"]):
             side_y[i] = [float(r[k]) for k in ngram.SIDES]
-    return sets, analyses, np.c_[y, side_y]
+    has = np.array([[float(not c.labels.behavior_focused), float(c.labels.biased)]
+                    for c in rows])
+    return sets, analyses, np.c_[y, side_y, has]
 
 
 def _provenance(n: int) -> dict[str, str]:
@@ -102,15 +109,29 @@ def _provenance(n: int) -> dict[str, str]:
     return {"analyzer": ANALYZER_VERSION, "datasets": digest.hexdigest()[:16], "drafts": str(n)}
 
 
+FIVE_LABELS = (*HYBRID_LABELS, "behavior_focused", "biased")
+FOLDS = 5
+"""The learned mode's ``--check``: dev sets dealt round-robin into this many folds, each
+scored by a model trained on the others (the grouped five-fold the recipe was chosen by)."""
+
+
 def _report(name: str, rules: np.ndarray[Any, Any], pred: np.ndarray[Any, Any],
-            gold: np.ndarray[Any, Any]) -> None:
+            gold: np.ndarray[Any, Any], labels: tuple[str, ...] = HYBRID_LABELS) -> None:
     cells = [f"{label} {(rules[:, j] == gold[:, j]).mean():.3f}->"
-             f"{(pred[:, j] == gold[:, j]).mean():.3f}" for j, label in enumerate(HYBRID_LABELS)]
+             f"{(pred[:, j] == gold[:, j]).mean():.3f}" for j, label in enumerate(labels)]
     print(f"  {name:<18} " + "  ".join(cells))
 
 
-def _rule_verdicts(analyses: list[Analysis]) -> np.ndarray[Any, Any]:
-    return np.array([[getattr(a.verdicts, k) for k in HYBRID_LABELS] for a in analyses])
+def _rule_verdicts(analyses: list[Analysis],
+                   labels: tuple[str, ...] = HYBRID_LABELS) -> np.ndarray[Any, Any]:
+    return np.array([[a.biased if k == "biased" else getattr(a.verdicts, k) for k in labels]
+                     for a in analyses])
+
+
+def _learned_labels(margins: dict[str, np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """``FIVE_LABELS`` from the learned mode's margins."""
+    return np.stack([*(margins[k] > 0 for k in HYBRID_LABELS),
+                     margins["personality_label"] <= 0, margins["biased_language"] > 0], 1)
 
 
 def train_hybrid(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, Any],
@@ -137,17 +158,18 @@ def train_hybrid(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, A
 
 def _fit_ngram(x: ngram.SparseRows, clauses: ngram.SparseRows, doc: np.ndarray[Any, Any],
                y: np.ndarray[Any, Any], rule_mean: np.ndarray[Any, Any]) -> ngram.NgramModel:
-    """The labels on every draft; each side on the drafts whose side is known, over the
-    draft and over its clause pieces (starting from the rules' own flag for the side)."""
+    """The labels on every draft; each side on the drafts whose side is known and each
+    finding kind on every draft, over the draft and over its clause pieces (starting from
+    the rules' own flag for it)."""
     fitted = {k: ngram.fit(x, y[:, j], NGRAM_L2, NGRAM_STEPS)
               for j, k in enumerate(HYBRID_LABELS)}
     on_clauses = {}
-    for j, k in enumerate(ngram.SIDES, start=len(HYBRID_LABELS)):
+    for j, k in enumerate((*ngram.SIDES, *ngram.FINDING_KINDS), start=len(HYBRID_LABELS)):
         known = ~np.isnan(y[:, j])
         fitted[k] = ngram.fit(_subset(x, known), y[known, j], NGRAM_L2, NGRAM_STEPS)
         sub, sub_doc = _subset_pieces(clauses, doc, known)
         on_clauses[k] = ngram.fit_pooled(sub, sub_doc, y[known, j],
-                                         ngram.DIM + ngram.SIDE_FLAG[k], NGRAM_L2, CLAUSE_STEPS)
+                                         ngram.DIM + ngram.START_FLAG[k], NGRAM_L2, CLAUSE_STEPS)
     return ngram.NgramModel({k: w for k, (w, _) in fitted.items()},
                             {k: b for k, (_, b) in fitted.items()}, rule_mean,
                             {k: w for k, (w, _) in on_clauses.items()},
@@ -176,17 +198,21 @@ def train_learned(sets: list[str], analyses: list[Analysis], y: np.ndarray[Any, 
     x = ngram.features(analyses)
     clauses, doc = ngram.clause_features(analyses)
     rule_mean = np.array([rule_features(a) for a in analyses]).mean(0)
-    s, rules = np.array(sets), _rule_verdicts(analyses)
-    gold = y[:, :len(HYBRID_LABELS)] > 0.5
     if check:
-        print("learned, leave one set out: rules -> learned")
-        for name in dict.fromkeys(sets):
-            tr, te = s != name, s == name
+        names = list(dict.fromkeys(sets))
+        fold = np.array([names.index(name) % FOLDS for name in sets])
+        rules = _rule_verdicts(analyses, FIVE_LABELS)
+        gold = np.c_[y[:, :len(HYBRID_LABELS)] > 0.5, y[:, -2] < 0.5, y[:, -1] > 0.5]
+        pred = np.zeros_like(gold)
+        print(f"learned, grouped {FOLDS}-fold by set: rules -> learned")
+        for f in range(FOLDS):
+            tr, te = fold != f, fold == f
             model = _fit_ngram(_subset(x, tr), *_subset_pieces(clauses, doc, tr), y[tr],
                                rule_mean)
-            margins = model.margins(_subset(x, te), *_subset_pieces(clauses, doc, te))
-            pred = np.stack([margins[k] > 0 for k in HYBRID_LABELS], 1)
-            _report(name, rules[te], pred, gold[te])
+            pred[te] = _learned_labels(
+                model.margins(_subset(x, te), *_subset_pieces(clauses, doc, te)))
+            _report(f"fold {f}", rules[te], pred[te], gold[te], FIVE_LABELS)
+        _report("all folds", rules, pred, gold, FIVE_LABELS)
     _fit_ngram(x, clauses, doc, y, rule_mean).save(
         ngram.WEIGHTS_PATH, **_provenance(len(sets)), l2=str(NGRAM_L2),
         steps=str(NGRAM_STEPS), clause_steps=str(CLAUSE_STEPS),
