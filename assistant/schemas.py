@@ -76,7 +76,9 @@ class Finding(BaseModel):
     message: str
     suggestion: str
     category: str | None = None
-    """For ``biased_language``: gender, age, family, identity, appearance..."""
+    """For ``biased_language``: gender, age, family, identity, appearance...; for a rules
+    ``personality_label``: its polarity; ``learned`` for a finding the learned verdicts
+    placed (``analyzer.core._learned_findings``)."""
 
 
 class GuidancePassage(BaseModel):
