@@ -45,11 +45,13 @@ class Settings(BaseSettings):
     """Root for all state: ``chroma/``, ``models/``, ``sessions/``."""
 
     verdicts: VerdictMode = "learned"
-    """Who decides ``specific``, ``balanced`` and ``actionable`` (the other two verdicts are
-    always the rules'). ``learned`` (default): the rules' signals plus the draft's words,
-    read by small shipped regressions (``analyzer/ngram.py``; ~0.5 ms more per draft).
-    ``rules``: the rules alone. ``hybrid``: the rules' signals plus sentence embeddings
-    (``analyzer/hybrid.py``; ~5-10 ms more per draft). See the README for their accuracy."""
+    """Who decides ``specific``, ``balanced`` and ``actionable``. ``learned`` (default): the
+    rules' signals plus the draft's words, read by small shipped regressions
+    (``analyzer/ngram.py``; ~0.5 ms more per draft), which also read labels and coded words
+    (they may clear the rules' findings of those kinds or add one). ``rules``: the rules
+    alone. ``hybrid``: the rules' signals plus sentence embeddings (``analyzer/hybrid.py``;
+    ~5-10 ms more per draft). Outside ``learned``, ``behavior_focused`` and ``biased`` are the
+    rules'. See the README for their accuracy."""
 
     model: str = DEFAULT_MODEL
     """LiteLLM model string, e.g. ``openai/gpt-4o-mini`` or ``ollama/qwen2.5:7b``."""

@@ -115,7 +115,8 @@ class RunMeta(BaseModel):
     elapsed_ms: int = 0
     analyzer_version: str = ""
     verdicts: VerdictMode = "rules"
-    """Who decided ``specific``, ``balanced`` and ``actionable`` (``COACH_VERDICTS``)."""
+    """Who decided ``specific``, ``balanced`` and ``actionable``, and in ``learned`` mode the
+    label and coded-word findings too (``COACH_VERDICTS``)."""
     fabrication_retry: bool = False
     rewrite_source: Literal["model", "placeholder", "none"] = "none"
     notes: list[str] = Field(default_factory=list)

@@ -156,7 +156,8 @@ class Analysis:
     ignored_spans: list[tuple[int, int]] = field(default_factory=list)
     """Spans excluded from analysis (instructions addressed to a model)."""
     decided_by: VerdictMode = "rules"
-    """Who decided ``specific``, ``balanced`` and ``actionable`` (``COACH_VERDICTS``)."""
+    """Who decided ``specific``, ``balanced`` and ``actionable``, and in ``learned`` mode the
+    label and coded-word findings too (``COACH_VERDICTS``)."""
 
     @property
     def biased(self) -> bool:

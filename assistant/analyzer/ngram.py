@@ -321,7 +321,8 @@ def fit_pooled(x: SparseRows, doc: np.ndarray[Any, Any], y: np.ndarray[Any, Any]
                tau: float = POOL_TEMPERATURE) -> tuple[np.ndarray[Any, Any], float]:
     """Weights and bias of a logistic regression on the soft maximum of row scores within
     each draft (``pool``), by full-batch Adam. Column ``start`` (the rules' own flag for the
-    side) starts at 2 and the bias at -1, so the two sides start apart."""
+    side or finding kind, ``START_FLAG``) starts at 2 and the bias at -1, so a draft starts
+    positive where the rules found it."""
     n = int(doc[-1]) + 1 if len(doc) else 0
 
     def residual(w: np.ndarray[Any, Any], b: float) -> np.ndarray[Any, Any]:

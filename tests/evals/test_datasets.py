@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,19 +53,20 @@ def test_shipped_datasets_validate() -> None:
     load_jsonl(DATASETS_DIR / "rewrite.jsonl", CritiqueCase)
 
 
+def _json_rows(name: str) -> list[dict[str, Any]]:
+    """The rows of a dataset that has no case model (annotators' labels by draft id)."""
+    return [json.loads(line) for line in (DATASETS_DIR / name).read_text(encoding="utf-8")
+            .splitlines() if line.strip()]
+
 
 def test_annotator_files_label_real_drafts() -> None:
     """The agreement study's files (``bench/agreement.py``) label drafts that exist, with all
     five labels, and the third and fourth annotators labelled the same drafts."""
-    import json
-
     labels = {"specific", "balanced", "actionable", "behavior_focused", "biased"}
     ids = {c.id for path in DATASETS_DIR.glob("critique_dev*.jsonl")
            for c in load_jsonl(path, CritiqueCase)}
-    second = [json.loads(line) for line in (DATASETS_DIR / "critique_second_annotator.jsonl")
-              .read_text(encoding="utf-8").splitlines() if line.strip()]
-    pair = [json.loads(line) for line in (DATASETS_DIR / "critique_third_fourth_annotators.jsonl")
-            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    second = _json_rows("critique_second_annotator.jsonl")
+    pair = _json_rows("critique_third_fourth_annotators.jsonl")
     assert len(second) == 200 and len(pair) == 400
     for row in second + pair:
         assert row["id"] in ids, row["id"]
@@ -79,12 +82,9 @@ def test_annotator_files_label_real_drafts() -> None:
 def test_side_labels_cover_the_unbalanced_dev_drafts_only() -> None:
     """``critique_sides.jsonl`` (the learned mode's side models) labels every dev draft the
     writer called unbalanced, and nothing from the blind or held-out sets."""
-    import json
-
     from assistant.evals.suites.critique import DEFAULT_GROUPS
 
-    rows = [json.loads(line) for line in (DATASETS_DIR / "critique_sides.jsonl")
-            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _json_rows("critique_sides.jsonl")
     unbalanced = {c.id for path in DEFAULT_GROUPS["dev"] for c in load_jsonl(path, CritiqueCase)
                   if not c.labels.balanced}
     assert [r["id"] for r in rows] == sorted(unbalanced)
@@ -98,13 +98,10 @@ def test_piece_labels_point_into_every_dev_draft() -> None:
     """``critique_pieces.jsonl``: for every dev draft, its pieces as character spans in
     order, and which of them praise or name an area; a draft with both kinds of piece is
     nearly always one its writer called balanced."""
-    import json
-
     from assistant.evals.suites.critique import DEFAULT_GROUPS
 
     cases = {c.id: c for path in DEFAULT_GROUPS["dev"] for c in load_jsonl(path, CritiqueCase)}
-    rows = [json.loads(line) for line in (DATASETS_DIR / "critique_pieces.jsonl")
-            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _json_rows("critique_pieces.jsonl")
     assert sorted(r["id"] for r in rows) == sorted(cases)
     agree = 0
     for r in rows:
@@ -116,6 +113,7 @@ def test_piece_labels_point_into_every_dev_draft() -> None:
             assert 0 <= k < len(r["pieces"])
         agree += (bool(r["strength"]) and bool(r["area"])) == cases[r["id"]].labels.balanced
     assert agree >= 0.97 * len(rows)
+
 
 def test_generated_pairs_match_the_swapper() -> None:
     """The checked-in generated pairs are exactly what the swapper produces today."""
